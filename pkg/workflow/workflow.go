@@ -115,3 +115,19 @@ type NotifyOutput struct {
 	Status     string   `json:"status"`
 	Deliveries []string `json:"deliveries"`
 }
+
+// Submission statuses: where the install stands as a whole.
+const (
+	StatusReceived         = "received"
+	StatusInProgress       = "in-progress"
+	StatusAwaitingApproval = "awaiting-approval"
+	StatusChangesRequested = "changes-requested"
+	StatusFailed           = "failed"
+)
+
+// Stages: the step of the install the status refers to, in flow order.
+const (
+	StageIntake     = "intake"
+	StageVerifyDev  = "verify-dev"
+	StageApproveDev = "approve-dev"
+)

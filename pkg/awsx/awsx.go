@@ -1,0 +1,54 @@
+// Package awsx holds the start-up plumbing every function shares: the JSON
+// logger, the AWS configuration and required environment variables.
+package awsx
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// Logger returns a JSON logger at LOG_LEVEL (debug, info, warn, error).
+func Logger() *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.TrimSpace(os.Getenv("LOG_LEVEL")))); err != nil {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+	return log
+}
+
+// Config loads the AWS configuration from the standard chain; the standard
+// AWS_ENDPOINT_URL variable points every client at kumo or LocalStack.
+func Config(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	return cfg, nil
+}
+
+// MustEnv returns the named variables, or exits naming every one missing:
+// a function without its wiring should fail at start, not on first use.
+func MustEnv(log *slog.Logger, names ...string) map[string]string {
+	out := make(map[string]string, len(names))
+	var missing []string
+	for _, n := range names {
+		v := os.Getenv(n)
+		if v == "" {
+			missing = append(missing, n)
+		}
+		out[n] = v
+	}
+	if len(missing) > 0 {
+		log.Error("missing required environment variables", "names", missing)
+		os.Exit(1)
+	}
+	return out
+}

@@ -1,0 +1,379 @@
+// Package localstack runs the whole service on one machine: kumo as the AWS
+// endpoint, the real function binaries polling kumo's Lambda Runtime API,
+// the same state machine definition the cloud runs, and an HTTP gateway that
+// turns browser and curl requests into API Gateway v2 events for the intake
+// function, as API Gateway does in the cloud.
+package localstack
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/sivchari/kumo"
+
+	"github.com/psaas/appliance-intake/pkg/workflow"
+)
+
+// Functions are the Lambda functions the stack runs, by folder name.
+var Functions = []string{"intake", "verify", "notify"}
+
+// Region is the region every local client uses.
+const Region = "us-east-1"
+
+// Config says how to run the stack.
+type Config struct {
+	// BinDir holds <function>/bootstrap binaries built for this host.
+	BinDir string
+	// Addr is where the HTTP gateway listens, e.g. "127.0.0.1:8080";
+	// ":0"-style addresses pick a free port.
+	Addr string
+	// Name prefixes every resource so that several stacks can share one
+	// kumo process (kumo keeps one store per process).
+	Name string
+	// PMEmail and SenderEmail configure the notify function.
+	PMEmail, SenderEmail string
+	// Workers is how many handler processes serve each function.
+	Workers int
+	// Logger receives the stack's own log and the functions' output.
+	Logger *slog.Logger
+	// FunctionOutput receives the function processes' stderr/stdout;
+	// nil discards it.
+	FunctionOutput io.Writer
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	// URL is the HTTP gateway's base URL, e.g. http://127.0.0.1:8080.
+	URL string
+	// Endpoint is kumo's URL (what AWS_ENDPOINT_URL points at).
+	Endpoint string
+	// StateMachineArn is the install workflow.
+	StateMachineArn string
+	// Table is the DynamoDB table name.
+	Table string
+	// AWS is the configuration every local client uses.
+	AWS aws.Config
+
+	kumo    *kumo.Server
+	server  *http.Server
+	cancel  context.CancelFunc
+	workers sync.WaitGroup
+	log     *slog.Logger
+}
+
+// AWSConfig returns a configuration for clients of the given endpoint with
+// static dummy credentials, as kumo checks none.
+func AWSConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		BaseEndpoint: aws.String(endpoint),
+		// kumo does not accept gzipped CloudWatch payloads; keep them plain.
+		RequestMinCompressSizeBytes: 10240,
+	}
+}
+
+var routeOnce sync.Once
+
+// routeEngineCalls sends kumo's own calls to "localhost:4566" (Step
+// Functions invoking Lambda uses that hard-coded address through
+// http.DefaultTransport) to this process's kumo instead, so no fixed port
+// is taken and two stacks never collide.
+func routeEngineCalls(kumoHost string) {
+	routeOnce.Do(func() {
+		tr, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			return
+		}
+		dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr == "localhost:4566" || addr == "127.0.0.1:4566" {
+				addr = kumoHost
+			}
+			return dialer.DialContext(ctx, network, addr)
+		}
+	})
+}
+
+// Start brings the stack up and returns once the gateway serves requests.
+func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	if cfg.Name == "" {
+		cfg.Name = "appliance-intake"
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	for _, fn := range Functions {
+		if _, err := os.Stat(filepath.Join(cfg.BinDir, fn, "bootstrap")); err != nil {
+			return nil, fmt.Errorf("function binary for %s: %w (build them with `make build-host`)", fn, err)
+		}
+	}
+	// Listen first so the functions learn the public URL they link to.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (set PORT to use another port)", cfg.Addr, err)
+	}
+
+	k := kumo.NewServer()
+	ku, _ := url.Parse(k.URL)
+	routeEngineCalls(ku.Host)
+
+	s := &Stack{
+		URL:      "http://" + ln.Addr().String(),
+		Endpoint: k.URL,
+		Table:    cfg.Name + "-submissions",
+		AWS:      AWSConfig(k.URL),
+		kumo:     k,
+		log:      cfg.Logger,
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	fail := func(err error) (*Stack, error) {
+		_ = ln.Close()
+		s.Close()
+		return nil, err
+	}
+
+	if err := CreateTable(ctx, dynamodb.NewFromConfig(s.AWS), s.Table); err != nil {
+		return fail(err)
+	}
+	if cfg.SenderEmail != "" {
+		if _, err := sesv2.NewFromConfig(s.AWS).CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{
+			EmailIdentity: aws.String(cfg.SenderEmail)}); err != nil {
+			return fail(fmt.Errorf("create SES identity: %w", err))
+		}
+	}
+	lc := lambda.NewFromConfig(s.AWS)
+	arns := map[string]string{}
+	for _, fn := range Functions {
+		arn, err := createFunction(ctx, lc, cfg.Name+"-"+fn, fn)
+		if err != nil {
+			return fail(err)
+		}
+		arns[fn] = arn
+	}
+	def, err := workflow.Render(map[string]string{
+		workflow.VerifyFunctionArn: arns["verify"],
+		workflow.NotifyFunctionArn: arns["notify"],
+	})
+	if err != nil {
+		return fail(err)
+	}
+	sm, err := sfn.NewFromConfig(s.AWS).CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name:       aws.String(cfg.Name + "-install"),
+		Definition: aws.String(def),
+		RoleArn:    aws.String("arn:aws:iam::000000000000:role/" + cfg.Name + "-install"),
+		Type:       sfntypes.StateMachineTypeStandard,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("create state machine: %w", err))
+	}
+	s.StateMachineArn = aws.ToString(sm.StateMachineArn)
+
+	env := map[string]string{
+		"AWS_ENDPOINT_URL":      k.URL,
+		"AWS_REGION":            Region,
+		"AWS_ACCESS_KEY_ID":     "local",
+		"AWS_SECRET_ACCESS_KEY": "local",
+		"TABLE_NAME":            s.Table,
+		"STATE_MACHINE_ARN":     s.StateMachineArn,
+		"PUBLIC_BASE_URL":       s.URL,
+		"PM_EMAIL":              cfg.PMEmail,
+		"SENDER_EMAIL":          cfg.SenderEmail,
+		"LOG_LEVEL":             "info",
+	}
+	for _, fn := range Functions {
+		for i := 0; i < cfg.Workers; i++ {
+			s.supervise(runCtx, fn, cfg.Name+"-"+fn, filepath.Join(cfg.BinDir, fn, "bootstrap"), ku.Host, env, cfg.FunctionOutput)
+		}
+	}
+	for _, fn := range Functions {
+		if err := waitForHandler(ctx, lc, cfg.Name+"-"+fn); err != nil {
+			return fail(err)
+		}
+	}
+
+	gw := &Gateway{Lambda: lc, Function: cfg.Name + "-intake", Outbox: k.URL + "/kumo/ses/v2/sent-emails", Log: cfg.Logger}
+	s.server = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			cfg.Logger.Error("gateway stopped", "error", err)
+		}
+	}()
+	return s, nil
+}
+
+// CreateTable creates the submissions table as the CDK stack defines it.
+// An existing table is fine: the stack may run on persisted kumo data.
+func CreateTable(ctx context.Context, db *dynamodb.Client, table string) error {
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(table),
+		BillingMode: ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+		},
+		KeySchema: []ddbtypes.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: ddbtypes.KeyTypeRange},
+		},
+	})
+	var inUse *ddbtypes.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("create table %s: %w", table, err)
+	}
+	return nil
+}
+
+// createFunction registers a function with kumo. The code zip is a
+// placeholder: kumo runs nothing from it, the handler processes started by
+// supervise poll the Runtime API instead.
+func createFunction(ctx context.Context, lc *lambda.Client, name, folder string) (string, error) {
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	w, _ := zw.Create("bootstrap")
+	_, _ = w.Write([]byte("#!/bin/sh\n# run by the local stack from .build/host/" + folder + "\n"))
+	_ = zw.Close()
+	timeout := map[string]int32{"intake": 10, "verify": 120, "notify": 30}[folder]
+	out, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName:  aws.String(name),
+		Runtime:       lambdatypes.RuntimeProvidedal2023,
+		Handler:       aws.String("bootstrap"),
+		Role:          aws.String("arn:aws:iam::000000000000:role/" + name),
+		Code:          &lambdatypes.FunctionCode{ZipFile: zipped.Bytes()},
+		Timeout:       aws.Int32(timeout),
+		Architectures: []lambdatypes.Architecture{lambdatypes.ArchitectureArm64},
+	})
+	if err != nil {
+		var exists *lambdatypes.ResourceConflictException
+		if errors.As(err, &exists) {
+			got, gerr := lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+			if gerr != nil {
+				return "", fmt.Errorf("get function %s: %w", name, gerr)
+			}
+			return aws.ToString(got.Configuration.FunctionArn), nil
+		}
+		return "", fmt.Errorf("create function %s: %w", name, err)
+	}
+	return aws.ToString(out.FunctionArn), nil
+}
+
+// supervise runs one handler process for a function and restarts it if it
+// exits, as Lambda would start a fresh execution environment.
+func (s *Stack) supervise(ctx context.Context, folder, name, bin, kumoHost string, env map[string]string, out io.Writer) {
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		for ctx.Err() == nil {
+			cmd := exec.CommandContext(ctx, bin)
+			cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+kumoHost+"/_runtime/"+name,
+				"AWS_LAMBDA_FUNCTION_NAME="+name)
+			for k, v := range env {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			if out != nil {
+				pw := &prefixWriter{prefix: "[" + folder + "] ", w: out}
+				cmd.Stdout, cmd.Stderr = pw, pw
+			}
+			err := cmd.Run()
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Warn("function process exited; restarting", "function", folder, "error", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}()
+}
+
+// waitForHandler invokes the function until a handler answers: kumo fails
+// an invocation fast while no handler polls the Runtime API. The probe
+// payload is one every handler rejects without side effects.
+func waitForHandler(ctx context.Context, lc *lambda.Client, name string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"probe":true}`)})
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("function %s did not start polling the Runtime API within 30s: %w", name, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Close stops the gateway, the function processes and kumo.
+func (s *Stack) Close() {
+	if s.server != nil {
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.server.Shutdown(shutdown)
+		cancel()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.workers.Wait()
+	if s.kumo != nil {
+		s.kumo.Close()
+	}
+}
+
+type prefixWriter struct {
+	mu     sync.Mutex
+	prefix string
+	w      io.Writer
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = append(p.buf, b...)
+	for {
+		i := bytes.IndexByte(p.buf, '\n')
+		if i < 0 {
+			break
+		}
+		line := strings.TrimRight(string(p.buf[:i]), "\r")
+		p.buf = p.buf[i+1:]
+		_, _ = io.WriteString(p.w, p.prefix+line+"\n")
+	}
+	return len(b), nil
+}
