@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/psaas/appliance-intake/pkg/api"
@@ -24,7 +23,7 @@ func main() {
 		log.Error("start", "error", err)
 		os.Exit(1)
 	}
-	svc := intake.New(store.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]), sfn.NewFromConfig(cfg),
+	svc := intake.New(store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"]), sfn.NewFromConfig(cfg),
 		intake.Config{StateMachineArn: env["STATE_MACHINE_ARN"], BaseURL: os.Getenv("PUBLIC_BASE_URL"), Logger: log})
 	lambda.Start(api.New(svc, log).Handle)
 }

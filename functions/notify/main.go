@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/psaas/appliance-intake/pkg/awsx"
@@ -24,7 +23,7 @@ func main() {
 		log.Error("start", "error", err)
 		os.Exit(1)
 	}
-	tasks := install.New(store.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+	tasks := install.New(store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"]),
 		notify.NewMailer(sesv2.NewFromConfig(cfg), os.Getenv("SENDER_EMAIL")),
 		install.Config{PMEmail: os.Getenv("PM_EMAIL"), BaseURL: os.Getenv("PUBLIC_BASE_URL"), Logger: log})
 	lambda.Start(tasks.Notify)

@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/psaas/appliance-intake/pkg/awsx"
 	"github.com/psaas/appliance-intake/pkg/install"
@@ -23,7 +22,7 @@ func main() {
 		log.Error("start", "error", err)
 		os.Exit(1)
 	}
-	tasks := install.New(store.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]), nil,
+	tasks := install.New(store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"]), nil,
 		install.Config{Verify: verify.DefaultConfig(), Logger: log})
 	lambda.Start(tasks.Verify)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
 // Logger returns a JSON logger at LOG_LEVEL (debug, info, warn, error).
@@ -51,4 +52,12 @@ func MustEnv(log *slog.Logger, names ...string) map[string]string {
 		os.Exit(1)
 	}
 	return out
+}
+
+// DynamoDB returns a DynamoDB client. Against an emulator endpoint
+// (AWS_ENDPOINT_URL set) it skips the CRC32 response check, which kumo's
+// responses do not carry and which otherwise floods logs with warnings.
+func DynamoDB(cfg aws.Config) *dynamodb.Client {
+	local := os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != ""
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = local })
 }

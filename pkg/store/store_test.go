@@ -25,7 +25,7 @@ var (
 func newStore(t *testing.T) (*store.Store, *dynamodb.Client) {
 	t.Helper()
 	srvOnce.Do(func() { srv = kumo.NewServer() })
-	db := dynamodb.NewFromConfig(localstack.AWSConfig(srv.URL))
+	db := dynamodb.NewFromConfig(localstack.AWSConfig(srv.URL), func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
 	table := fmt.Sprintf("store-test-%d", time.Now().UnixNano())
 	if err := localstack.CreateTable(context.Background(), db, table); err != nil {
 		t.Fatal(err)
