@@ -82,3 +82,16 @@ func passed(checks []Check) bool {
 	}
 	return true
 }
+
+// Failed returns the checks that need someone's attention (fail, error and
+// warn), in report order, for notifications.
+func (r Report) Failed() []Check {
+	var out []Check
+	for _, c := range r.Checks {
+		switch c.Status {
+		case StatusFail, StatusError, StatusWarn:
+			out = append(out, c)
+		}
+	}
+	return out
+}

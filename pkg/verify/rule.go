@@ -1,0 +1,198 @@
+package verify
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/psaas/appliance-intake/pkg/checklist"
+)
+
+// Rule is one requirement the verifier enforces. Rules are pure: everything
+// they look at is in the Input, so they are evaluated without I/O and tested
+// with plain values.
+type Rule struct {
+	ID string
+	// Requirement quotes the line of the appliance requirements the rule
+	// enforces; a Check may quote a more specific line instead.
+	Requirement string
+	// Severity is the default for the rule's checks; a Check may set its
+	// own when one rule carries both a requirement and a recommendation.
+	Severity Severity
+	// Eval returns at least one Check. It may leave ID, Requirement and
+	// Severity empty: they are filled in from the Rule.
+	Eval func(*Input) []Check
+}
+
+// Input is everything a rule may look at for one environment.
+type Input struct {
+	Doc    *checklist.Document
+	Env    string // checklist.EnvDev or checklist.EnvProd
+	Now    time.Time
+	Config Config
+	// The AWS verification adds the collected inventory of the environment's
+	// account and region here; static rules never need it.
+
+	// certs caches each environment's parsed certificate: several rules
+	// read it, and TLS-DISTINCT reads the other environment's too. Rules
+	// run one after another, so the cache needs no lock.
+	certs map[string]*certSource
+}
+
+// Environment returns the environment under verification, or nil when the
+// checklist does not declare it.
+func (in *Input) Environment() *checklist.Environment {
+	if in.Doc == nil {
+		return nil
+	}
+	return in.Doc.Env(in.Env)
+}
+
+// OtherName names the environment that must stay apart from this one.
+func (in *Input) OtherName() string {
+	if in.Env == checklist.EnvProd {
+		return checklist.EnvDev
+	}
+	return checklist.EnvProd
+}
+
+// Other returns the other environment, or nil when it is not declared.
+func (in *Input) Other() *checklist.Environment {
+	if in.Doc == nil {
+		return nil
+	}
+	return in.Doc.Env(in.OtherName())
+}
+
+// StaticRules returns the rules that need nothing but the checklist, in a
+// new slice the caller may extend.
+func StaticRules() []Rule {
+	return slices.Clone(staticRules)
+}
+
+var staticRules = []Rule{
+	envDeclaredRule,
+	nodeCountRule,
+	netIsolationDeclaredRule,
+	dnsNamesRule,
+	dnsDistinctRule,
+	tlsParseRule,
+	chainRule(tlsSelfSigned),
+	chainRule(tlsChain),
+	chainRule(tlsKey),
+	chainRule(tlsNames),
+	chainRule(tlsExpiry),
+	tlsDistinctRule,
+}
+
+// Static verifies one environment of a checklist with the rules that need no
+// AWS call, so a customer gets the cheap answers before any role is assumed.
+func Static(doc *checklist.Document, env string, now time.Time, cfg Config) Report {
+	in := &Input{Doc: doc, Env: strings.ToLower(env), Now: now, Config: cfg}
+	return newReport(in.Env, now, 0, evaluate(in, staticRules))
+}
+
+func newReport(env string, now time.Time, apiCalls int, checks []Check) Report {
+	return Report{
+		Environment: env,
+		Passed:      passed(checks),
+		APICalls:    apiCalls,
+		GeneratedAt: now,
+		Checks:      checks,
+	}
+}
+
+// evaluate runs the rules and returns their checks sorted by ID, then
+// resources, so that two reports on the same input compare line by line.
+func evaluate(in *Input, rules []Rule) []Check {
+	if err := in.Config.Validate(); err != nil {
+		// Rules run on a broken configuration would report the customer's
+		// infrastructure as wrong; blame the configuration instead.
+		return []Check{{
+			ID:          "CONFIG",
+			Requirement: "Numbers in the appliance requirements are the rules' defaults; a deployment can override them in configuration.",
+			Severity:    SeverityRequired,
+			Status:      StatusError,
+			Resources:   []string{},
+			Message:     "The verifier's configuration is invalid, so nothing was checked: " + err.Error(),
+			Remediation: "This is a fault of the verification service, not of your infrastructure: ask your project manager to have the configuration fixed.",
+		}}
+	}
+	var checks []Check
+	for _, r := range rules {
+		checks = append(checks, r.run(in)...)
+	}
+	sortChecks(checks)
+	return checks
+}
+
+// run evaluates the rule, turning a panic into an error check: one rule's
+// bug on odd input must not hide the other rules' findings.
+func (r Rule) run(in *Input) (checks []Check) {
+	defer func() {
+		if p := recover(); p != nil {
+			checks = []Check{internalError(fmt.Sprintf("the check stopped unexpectedly (%v)", p))}
+		}
+		checks = stamp(r.ID, r.Requirement, r.Severity, checks)
+	}()
+	checks = r.Eval(in)
+	if len(checks) == 0 {
+		checks = []Check{internalError("the check returned no result")}
+	}
+	return checks
+}
+
+func internalError(what string) Check {
+	return Check{
+		Status:      StatusError,
+		Message:     "This requirement could not be verified: " + what + ".",
+		Remediation: "This is a fault of the verification service, not of your infrastructure: ask your project manager to report it.",
+	}
+}
+
+// stamp fills in what a rule's checks left empty, and gives Resources a
+// non-nil value so that JSON shows [] rather than null.
+func stamp(id, requirement string, severity Severity, checks []Check) []Check {
+	for i := range checks {
+		c := &checks[i]
+		c.ID = cmp.Or(c.ID, id)
+		c.Requirement = cmp.Or(c.Requirement, requirement)
+		c.Severity = cmp.Or(c.Severity, severity)
+		if c.Resources == nil {
+			c.Resources = []string{}
+		}
+	}
+	return checks
+}
+
+func sortChecks(checks []Check) {
+	slices.SortStableFunc(checks, func(a, b Check) int {
+		return cmp.Or(cmp.Compare(a.ID, b.ID), slices.Compare(a.Resources, b.Resources))
+	})
+}
+
+// Small constructors keep the rules readable.
+
+func pass(msg string, resources ...string) Check {
+	return Check{Status: StatusPass, Message: msg, Resources: resources}
+}
+
+func skip(msg string, resources ...string) Check {
+	return Check{Status: StatusSkip, Message: msg, Resources: resources}
+}
+
+func fail(msg, remediation string, resources ...string) Check {
+	return Check{Status: StatusFail, Message: msg, Remediation: remediation, Resources: resources}
+}
+
+func warn(msg, remediation string, resources ...string) Check {
+	return Check{Status: StatusWarn, Message: msg, Remediation: remediation, Resources: resources}
+}
+
+// notDeclared is the check of a rule that needs an environment the
+// checklist lacks; ENV-DECLARED reports the gap itself.
+func notDeclared(env string) Check {
+	return skip(fmt.Sprintf("Not checked: the checklist declares no %s environment (see ENV-DECLARED).", strings.ToUpper(env)))
+}
