@@ -1,0 +1,166 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/psaas/appliance-intake/pkg/workflow"
+)
+
+// ServiceStackProps configures the service stack.
+type ServiceStackProps struct {
+	awscdk.StackProps
+	Config Config
+}
+
+// ServiceStack is the Appliance Intake service: table, functions, install
+// workflow and public HTTP API.
+type ServiceStack struct {
+	Stack    awscdk.Stack
+	Data     *Data
+	Intake   *GoFunction
+	Verify   *GoFunction
+	Notify   *GoFunction
+	Workflow *Workflow
+	API      *API
+}
+
+// NewServiceStack wires the service. It fails (rather than synthesizing a
+// broken stack) when a function binary is missing or the state machine
+// definition names a function that does not exist.
+func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackProps) (*ServiceStack, error) {
+	if props == nil {
+		props = &ServiceStackProps{}
+	}
+	cfg := props.Config
+	if cfg.LambdaAssetDir == "" {
+		cfg.LambdaAssetDir = DefaultLambdaAssetDir
+	}
+	sp := props.StackProps
+	if sp.Description == nil {
+		sp.Description = jsii.String("Appliance Intake service: checklist intake API, verification and install workflow")
+	}
+	stack := awscdk.NewStack(scope, jsii.String(id), &sp)
+	s := &ServiceStack{Stack: stack}
+
+	s.Data = NewData(stack, "Data", nil)
+	table := s.Data.Table
+
+	common := func(extra map[string]string) map[string]string {
+		env := map[string]string{"TABLE_NAME": *table.TableName(), "LOG_LEVEL": "info"}
+		for k, v := range extra {
+			env[k] = v
+		}
+		return env
+	}
+	var err error
+	if s.Verify, err = NewGoFunction(stack, "Verify", &GoFunctionProps{
+		Name: FunctionVerify, AssetDir: cfg.LambdaAssetDir,
+		Description: "Appliance Intake: verifies one environment of a submission version",
+		MemorySize:  512, Timeout: awscdk.Duration_Seconds(jsii.Number(120)),
+		Environment: common(nil),
+	}); err != nil {
+		return nil, err
+	}
+	if s.Notify, err = NewGoFunction(stack, "Notify", &GoFunctionProps{
+		Name: FunctionNotify, AssetDir: cfg.LambdaAssetDir,
+		Description: "Appliance Intake: records a stage change and tells the project manager",
+		MemorySize:  256, Timeout: awscdk.Duration_Seconds(jsii.Number(30)),
+		Environment: common(map[string]string{
+			"PM_EMAIL":        cfg.PMEmail,
+			"SENDER_EMAIL":    cfg.SenderEmail,
+			"PUBLIC_BASE_URL": cfg.PublicBaseURL,
+		}),
+	}); err != nil {
+		return nil, err
+	}
+
+	if s.Workflow, err = NewWorkflow(stack, "Workflow", &WorkflowProps{
+		Functions: map[string]awslambda.IFunction{
+			workflow.VerifyFunctionArn: s.Verify.Function,
+			workflow.NotifyFunctionArn: s.Notify.Function,
+		},
+	}); err != nil {
+		return nil, err
+	}
+	sm := s.Workflow.StateMachine
+
+	if s.Intake, err = NewGoFunction(stack, "Intake", &GoFunctionProps{
+		Name: FunctionIntake, AssetDir: cfg.LambdaAssetDir,
+		Description: "Appliance Intake: HTTP API (form, submissions, status)",
+		MemorySize:  256, Timeout: awscdk.Duration_Seconds(jsii.Number(10)),
+		Environment: common(map[string]string{
+			"STATE_MACHINE_ARN": *sm.StateMachineArn(),
+			"PUBLIC_BASE_URL":   cfg.PublicBaseURL,
+		}),
+	}); err != nil {
+		return nil, err
+	}
+
+	for _, fn := range []*GoFunction{s.Intake, s.Verify, s.Notify} {
+		table.GrantReadWriteData(fn.Role)
+	}
+
+	// Intake starts one execution per submission version and reads its
+	// status; executions are named at run time (submission id + version).
+	sm.GrantStartExecution(s.Intake.Role)
+	s.Intake.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("ReadExecutionStatus"),
+		Actions: jsii.Strings("states:DescribeExecution"),
+		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("states"),
+			Resource:     jsii.String("execution"),
+			ResourceName: jsii.String(*sm.StateMachineName() + ":*"),
+			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})),
+	}))
+	smID := *stack.GetLogicalId(sm.Node().DefaultChild().(awscdk.CfnElement))
+	suppress(s.Intake.Role, "AwsSolutions-IAM5",
+		"states:DescribeExecution acts on execution ARNs, which are named at run time after the submission id and version; "+
+			"the wildcard covers only the executions of this one state machine.",
+		"Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<"+smID+".Name>:*")
+
+	grantSendEmail(s.Notify, cfg.SenderEmail)
+
+	s.API = NewAPI(stack, "Api", &APIProps{Handler: s.Intake.Function, CorsOrigin: cfg.CorsOrigin})
+
+	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Invoke URL of the intake HTTP API (the form is served at its root)"),
+		Value:       s.API.URL,
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("StateMachineArn"), &awscdk.CfnOutputProps{Value: sm.StateMachineArn()})
+	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
+	return s, nil
+}
+
+// grantSendEmail lets notify send email From the configured sender only.
+// Nothing is granted without a sender (the email channel is then off).
+func grantSendEmail(fn *GoFunction, sender string) {
+	if sender == "" {
+		return
+	}
+	stack := awscdk.Stack_Of(fn.Role)
+	// SES authorizes SendEmail against the sender's identity (the address or
+	// its verified domain) and, while the account is in the SES sandbox,
+	// against every recipient's identity too. So the resource is any identity
+	// of this account and region, and the condition pins the From address.
+	identities := stack.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("ses"),
+		Resource:     jsii.String("identity"),
+		ResourceName: jsii.String("*"),
+		ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+	})
+	fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("SendAsConfiguredSender"),
+		Actions:    jsii.Strings("ses:SendEmail"),
+		Resources:  jsii.Strings(*identities),
+		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"ses:FromAddress": sender}},
+	}))
+	suppress(fn.Role, "AwsSolutions-IAM5",
+		"ses:SendEmail is authorized against the sender identity (address or domain) and, in the SES sandbox, against each recipient's "+
+			"identity, so it is granted on identities of this account and region only, with the condition ses:FromAddress = the configured sender.",
+		"Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*")
+}
