@@ -122,7 +122,7 @@ func TestSampleEvents(t *testing.T) {
 		{"get-schema.json", http.StatusOK, `"$schema"`},
 		{"get-submission.json", http.StatusNotFound, "No submission has the id"},
 		{"post-submission-not-json.json", http.StatusUnsupportedMediaType, "application/json"},
-		{"post-submission-invalid.json", http.StatusBadRequest, `"field":"customer.name"`},
+		{"post-submission-invalid.json", http.StatusBadRequest, `"field":"customer.contacts[0].email"`},
 		{"post-submission.json", http.StatusAccepted, `"statusUrl":"https://intake.example.com/api/submissions/sub-`},
 	}
 	for _, tt := range tests {
