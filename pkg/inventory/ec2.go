@@ -103,26 +103,31 @@ func (col *collector) readInstances() {
 // describeInstances reads one chunk of ids. AWS fails the whole call when
 // one id does not exist (or is malformed) and names the culprits in the
 // message ("The instance IDs 'i-1, i-2' do not exist"); those are dropped
-// as absent and the rest is asked for once more.
+// as absent and the rest is asked for again. Some endpoints name only the
+// first culprit, so this repeats while each answer names a new one: extra
+// calls happen only for ids that are missing, never for ones that exist.
 func (col *collector) describeInstances(ids []string) ([]ec2types.Instance, string, error) {
-	insts, owner, err := col.describeInstancesOnce(ids)
-	if err == nil || !hasCode(err, instanceNotFoundCodes...) {
-		return insts, owner, err
-	}
-	missing := idsInMessage(err, ids)
-	if len(missing) == 0 {
-		return nil, "", err
-	}
-	var rest []string
-	for _, id := range ids {
-		if !missing[id] {
-			rest = append(rest, id)
+	rest := ids
+	for {
+		insts, owner, err := col.describeInstancesOnce(rest)
+		if err == nil || !hasCode(err, instanceNotFoundCodes...) {
+			return insts, owner, err
 		}
+		missing := idsInMessage(err, rest)
+		if len(missing) == 0 {
+			return nil, "", err
+		}
+		var next []string
+		for _, id := range rest {
+			if !missing[id] {
+				next = append(next, id)
+			}
+		}
+		if len(next) == 0 {
+			return nil, "", nil
+		}
+		rest = next
 	}
-	if len(rest) == 0 {
-		return nil, "", nil
-	}
-	return col.describeInstancesOnce(rest)
 }
 
 func (col *collector) describeInstancesOnce(ids []string) ([]ec2types.Instance, string, error) {
