@@ -30,8 +30,12 @@ const (
 type certSource struct {
 	kind   certKind
 	acmArn string
-	chain  []*x509.Certificate // leaf first; set when kind is certPEM and err is nil
+	chain  []*x509.Certificate // leaf first; set when kind is certPEM and err is nil, or from ACM
 	err    error               // why the PEM could not be read
+	// acm is what the AWS verification found in ACM for the environment
+	// under verification; nil without an inventory, and for the other
+	// environment, whose account is not read.
+	acm *acmCertificate
 }
 
 // certificate returns the named environment's certificate, parsing its PEM
@@ -57,6 +61,12 @@ func (in *Input) certificate(envName string) *certSource {
 				}
 			case src.acmArn != "":
 				src.kind = certACM
+				if envName == in.Env && in.Inventory != nil {
+					src.acm = newACMCertificate(in.Inventory, src.acmArn)
+					if src.acm.usable() {
+						src.chain = src.acm.chain
+					}
+				}
 			}
 		}
 	}
@@ -82,6 +92,8 @@ var tlsParseRule = Rule{
 				"Provide the certificate's public chain as PEM (server certificate first, then the intermediates), or the ARN of the certificate in ACM.")
 			c.Requirement = reqOwnCert
 			return []Check{c}
+		case src.kind == certACM && src.acm != nil:
+			return []Check{skip("The certificate is read from ACM (see TLS-ACM).", src.acmArn)}
 		case src.kind == certACM:
 			return []Check{acmSkip(src)}
 		case errors.Is(src.err, checklist.ErrPrivateKey):
@@ -127,6 +139,8 @@ func chainRule(cc chainCheck) Rule {
 				return []Check{notDeclared(in.Env)}
 			case src.kind == certNone:
 				return []Check{skip("Not checked: no certificate is declared (see TLS-PARSE).")}
+			case src.kind == certACM && src.acm != nil:
+				return acmChainChecks(in, src, cc)
 			case src.kind == certACM:
 				return []Check{acmSkip(src)}
 			case src.err != nil:
@@ -247,35 +261,39 @@ var tlsNames = chainCheck{
 	Requirement: reqCertNames,
 	Severity:    SeverityRequired,
 	eval: func(chain []*x509.Certificate, hostnames []string, _ time.Time, _ Config) []Check {
-		leaf := chain[0]
-		var hosts []string
-		for _, h := range hostnames {
-			if h = normalizeHost(h); h != "" && !slices.Contains(hosts, h) {
-				hosts = append(hosts, h)
-			}
-		}
-		if len(hosts) == 0 {
-			return []Check{skip("Not checked: no hostnames are declared (see DNS-NAMES).", certName(leaf))}
-		}
-		sans := certHostnames(leaf)
-		var uncovered []string
-		for _, h := range hosts {
-			if !hostnameCovered(sans, h) {
-				uncovered = append(uncovered, h)
-			}
-		}
-		if len(uncovered) > 0 {
-			has := "no DNS names"
-			if len(sans) > 0 {
-				has = strings.Join(sans, ", ")
-			}
-			return []Check{fail(
-				fmt.Sprintf("The certificate (%s) does not cover %s.", has, strings.Join(uncovered, ", ")),
-				"Have the certificate reissued with every declared name as a subject alternative name, or with a wildcard for their parent domain (which also covers future App tenants), and submit the new chain.",
-				uncovered...)}
-		}
-		return []Check{pass(fmt.Sprintf("The certificate covers all %s.", plural(len(hosts), "declared name")), hosts...)}
+		return namesCheck(certHostnames(chain[0]), hostnames, certName(chain[0]))
 	},
+}
+
+// namesCheck is TLS-NAMES over the names a certificate is valid for; label
+// names the certificate when no hostname is declared.
+func namesCheck(sans, hostnames []string, label string) []Check {
+	var hosts []string
+	for _, h := range hostnames {
+		if h = normalizeHost(h); h != "" && !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	if len(hosts) == 0 {
+		return []Check{skip("Not checked: no hostnames are declared (see DNS-NAMES).", label)}
+	}
+	var uncovered []string
+	for _, h := range hosts {
+		if !hostnameCovered(sans, h) {
+			uncovered = append(uncovered, h)
+		}
+	}
+	if len(uncovered) > 0 {
+		has := "no DNS names"
+		if len(sans) > 0 {
+			has = strings.Join(sans, ", ")
+		}
+		return []Check{fail(
+			fmt.Sprintf("The certificate (%s) does not cover %s.", has, strings.Join(uncovered, ", ")),
+			"Have the certificate reissued with every declared name as a subject alternative name, or with a wildcard for their parent domain (which also covers future App tenants), and submit the new chain.",
+			uncovered...)}
+	}
+	return []Check{pass(fmt.Sprintf("The certificate covers all %s.", plural(len(hosts), "declared name")), hosts...)}
 }
 
 // certHostnames returns the names a certificate is valid for: its DNS
@@ -320,29 +338,12 @@ var tlsExpiry = chainCheck{
 	Requirement: reqOwnCert,
 	Severity:    SeverityRequired,
 	eval: func(chain []*x509.Certificate, _ []string, now time.Time, cfg Config) []Check {
-		failWithin := time.Duration(cfg.CertFailDays) * 24 * time.Hour
-		warnWithin := time.Duration(cfg.CertWarnDays) * 24 * time.Hour
-		renew := "Renew the certificate with your CA and submit the new chain."
 		var checks []Check
 		// Every certificate of the chain counts: browsers refuse a chain
 		// whose intermediate has expired just as one whose leaf has.
 		for _, c := range chain {
-			name, left := certName(c), c.NotAfter.Sub(now)
-			switch {
-			case now.Before(c.NotBefore):
-				checks = append(checks, fail(
-					fmt.Sprintf("The certificate %s is not valid before %s.", name, day(c.NotBefore)),
-					"Submit a certificate that is already valid, or resubmit once it is.", name))
-			case now.After(c.NotAfter):
-				checks = append(checks, fail(fmt.Sprintf("The certificate %s expired on %s.", name, day(c.NotAfter)), renew, name))
-			case left <= failWithin:
-				checks = append(checks, fail(
-					fmt.Sprintf("The certificate %s expires on %s, in %s; it must stay valid for more than %s.", name, day(c.NotAfter), days(left), plural(cfg.CertFailDays, "day")),
-					renew, name))
-			case left <= warnWithin:
-				checks = append(checks, warn(
-					fmt.Sprintf("The certificate %s expires on %s, in %s.", name, day(c.NotAfter), days(left)),
-					"Plan the renewal now: renew the certificate with your CA and install it on the appliance before it expires.", name))
+			if check, bad := expiryCheck(certName(c), c.NotBefore, c.NotAfter, now, cfg); bad {
+				checks = append(checks, check)
 			}
 		}
 		if len(checks) > 0 {
@@ -353,6 +354,32 @@ var tlsExpiry = chainCheck{
 			fmt.Sprintf("The chain is valid until %s (%s), when %s expires.", day(first.NotAfter), days(first.NotAfter.Sub(now)), certName(first)),
 			certNames(chain)...)}
 	},
+}
+
+// expiryCheck is TLS-EXPIRY's verdict on one certificate's validity, and
+// whether it needs attention (false: valid for long enough).
+func expiryCheck(name string, notBefore, notAfter, now time.Time, cfg Config) (Check, bool) {
+	failWithin := time.Duration(cfg.CertFailDays) * 24 * time.Hour
+	warnWithin := time.Duration(cfg.CertWarnDays) * 24 * time.Hour
+	renew := "Renew the certificate with your CA and submit the new chain."
+	left := notAfter.Sub(now)
+	switch {
+	case now.Before(notBefore):
+		return fail(
+			fmt.Sprintf("The certificate %s is not valid before %s.", name, day(notBefore)),
+			"Submit a certificate that is already valid, or resubmit once it is.", name), true
+	case now.After(notAfter):
+		return fail(fmt.Sprintf("The certificate %s expired on %s.", name, day(notAfter)), renew, name), true
+	case left <= failWithin:
+		return fail(
+			fmt.Sprintf("The certificate %s expires on %s, in %s; it must stay valid for more than %s.", name, day(notAfter), days(left), plural(cfg.CertFailDays, "day")),
+			renew, name), true
+	case left <= warnWithin:
+		return warn(
+			fmt.Sprintf("The certificate %s expires on %s, in %s.", name, day(notAfter), days(left)),
+			"Plan the renewal now: renew the certificate with your CA and install it on the appliance before it expires.", name), true
+	}
+	return Check{}, false
 }
 
 var tlsDistinctRule = Rule{
@@ -372,8 +399,15 @@ var tlsDistinctRule = Rule{
 		case mine.acmArn != "" && mine.acmArn == theirs.acmArn:
 			// Caught without AWS: one ARN is one certificate.
 			return []Check{sameCertificate(name, otherName, "ACM certificate "+mine.acmArn, mine.acmArn)}
-		case mine.kind == certACM || theirs.kind == certACM:
+		case mine.kind == certACM && mine.acm == nil, theirs.kind == certACM && in.Inventory == nil:
 			return []Check{skip("Checked through ACM by the AWS verification.", nonEmpty(mine.acmArn, theirs.acmArn)...)}
+		case theirs.kind == certACM && mine.kind == certACM:
+			return []Check{skip(fmt.Sprintf("Not compared: both certificates are in ACM under different ARNs, and only %s's account is read here; declare one of them by its PEM chain to have them compared.", name),
+				nonEmpty(mine.acmArn, theirs.acmArn)...)}
+		case theirs.kind == certACM:
+			return []Check{skip(fmt.Sprintf("Not checked here: the %s certificate is in %s's ACM; the two are compared when %s is verified.", otherName, otherName, otherName), theirs.acmArn)}
+		case mine.kind == certACM && len(mine.chain) == 0:
+			return []Check{skip("Not checked: ACM returned no certificate chain to compare (see TLS-ACM).", mine.acmArn)}
 		case mine.err != nil:
 			return []Check{skip("Not checked: the certificate PEM cannot be read (see TLS-PARSE).")}
 		case theirs.err != nil:
@@ -381,17 +415,17 @@ var tlsDistinctRule = Rule{
 		}
 		leaf, otherLeaf := mine.chain[0], theirs.chain[0]
 		if fp := fingerprint(leaf); fp == fingerprint(otherLeaf) {
-			return []Check{sameCertificate(name, otherName, fmt.Sprintf("certificate %s (SHA-256 %s)", certName(leaf), fp), certName(leaf))}
+			return []Check{withResources(sameCertificate(name, otherName, fmt.Sprintf("certificate %s (SHA-256 %s)", certName(leaf), fp), mine.acmArn), certName(leaf))}
 		}
 		if w := sharedWildcards(leaf, otherLeaf); len(w) > 0 {
 			c := warn(
 				fmt.Sprintf("The %s and %s certificates are both wildcards for %s; the same wildcard for PROD and non-PROD is advised against.", name, otherName, strings.Join(w, ", ")),
 				"Put DEV under its own parent domain (for example *.dev.example.com) with its own wildcard certificate, so that a certificate leaked from DEV cannot impersonate PROD.",
-				nonEmpty(certName(leaf), certName(otherLeaf))...)
+				nonEmpty(mine.acmArn, certName(leaf), certName(otherLeaf))...)
 			c.Severity, c.Requirement = SeverityRecommended, reqSharedWild
 			return []Check{c}
 		}
-		return []Check{pass(fmt.Sprintf("%s and %s use different certificates.", name, otherName), nonEmpty(certName(leaf), certName(otherLeaf))...)}
+		return []Check{pass(fmt.Sprintf("%s and %s use different certificates.", name, otherName), nonEmpty(mine.acmArn, certName(leaf), certName(otherLeaf))...)}
 	},
 }
 

@@ -3,6 +3,7 @@ package verify
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Config holds every threshold the rules apply. The defaults are the numbers
@@ -146,6 +147,21 @@ func (c Config) Validate() error {
 	}
 	if c.CertFailDays < 0 || c.CertWarnDays < c.CertFailDays {
 		errs = append(errs, fmt.Errorf("certificate days must satisfy 0 <= certFailDays (%d) <= certWarnDays (%d)", c.CertFailDays, c.CertWarnDays))
+	}
+	if len(c.DevDriveSizesGB) == 0 || len(c.ProdDriveSizesGB) == 0 {
+		errs = append(errs, errors.New("devDriveSizesGB and prodDriveSizesGB must list the drives"))
+	}
+	for _, v := range append(append([]int{c.ProdBackupDriveGB}, c.DevDriveSizesGB...), c.ProdDriveSizesGB...) {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("drive sizes must be positive, got %d", v))
+			break
+		}
+	}
+	if c.MaintenancePort < 1 || c.MaintenancePort > 65535 {
+		errs = append(errs, fmt.Errorf("maintenancePort %d is not a port", c.MaintenancePort))
+	}
+	if !strings.HasPrefix(c.HealthCheckPath, "/") {
+		errs = append(errs, fmt.Errorf("healthCheckPath %q must start with /", c.HealthCheckPath))
 	}
 	for i, p := range c.ClusterPorts {
 		if err := p.validate(); err != nil {

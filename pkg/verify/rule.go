@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
+	"github.com/psaas/appliance-intake/pkg/inventory"
 )
 
 // Rule is one requirement the verifier enforces. Rules are pure: everything
@@ -32,8 +33,11 @@ type Input struct {
 	Env    string // checklist.EnvDev or checklist.EnvProd
 	Now    time.Time
 	Config Config
-	// The AWS verification adds the collected inventory of the environment's
-	// account and region here; static rules never need it.
+	// Inventory is what the AWS verification collected in the environment's
+	// account and region; nil for the static verification, in which case
+	// the AWS rules skip. Static rules never need it, except that the
+	// certificate rules read an ACM certificate from it.
+	Inventory *inventory.Inventory
 
 	// certs caches each environment's parsed certificate: several rules
 	// read it, and TLS-DISTINCT reads the other environment's too. Rules

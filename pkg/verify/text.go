@@ -9,8 +9,10 @@ import (
 )
 
 // Text writes the report as an aligned table (status, id, resources,
-// message), then the remediation of every check needing attention, then a
-// one-line verdict such as "DEV: 12 passed, 1 failed, 1 warning — NOT READY".
+// message), then the remediation of every check needing attention (errors
+// included: they name the permission the verifier role lacks), the number
+// of AWS API calls when the AWS verification ran, then a one-line verdict
+// such as "DEV: 12 passed, 1 failed, 1 warning — NOT READY".
 func Text(w io.Writer, r Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tID\tRESOURCES\tMESSAGE")
@@ -32,7 +34,13 @@ func Text(w io.Writer, r Report) error {
 			fmt.Fprintf(&b, "  %s%s: %s\n", cell(c.ID), cell(where), cell(c.Remediation))
 		}
 	}
-	b.WriteString("\n" + SummaryLine(r) + "\n")
+	b.WriteString("\n")
+	if r.APICalls > 0 {
+		// The AWS verification: say how much it read, so a customer
+		// comparing runs (or CloudTrail) knows what to expect.
+		fmt.Fprintf(&b, "Read with %s.\n", plural(r.APICalls, "AWS API call"))
+	}
+	b.WriteString(SummaryLine(r) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -1,0 +1,760 @@
+package verify
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/psaas/appliance-intake/pkg/checklist"
+	"github.com/psaas/appliance-intake/pkg/inventory"
+)
+
+var netEgressRule = awsRule{
+	ID:          "NET-EGRESS",
+	Requirement: reqEgress,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcRouteTables},
+	eval:        func(a *awsInput) []Check { return a.perNode(a.egress) },
+}
+
+// egress judges one node's way out: a private address, and a default route
+// that leads to the internet from where the node sits.
+func (a *awsInput) egress(inst inventory.Instance) Check {
+	id := inst.ID
+	ips := privateIPs(inst)
+	if len(ips) == 0 {
+		return fail(fmt.Sprintf("%s has no private IP address.", id),
+			fmt.Sprintf("Relaunch %s in a subnet of the declared VPC, with a private IP address of its own.", id), id)
+	}
+	subnets := a.subnetsOf(inst)
+	subnet := ""
+	if len(subnets) > 0 {
+		subnet = subnets[0]
+	}
+	node := fmt.Sprintf("%s (%s)", id, ips[0])
+	rt := a.routeTable(subnets, a.vpcOf(inst))
+	if rt == nil {
+		return fail(fmt.Sprintf("No route table applies to %s's subnet %s (neither associated with it nor the VPC's main table): the node has no way out.", node, cmpOrDefault(subnet, "(unknown)")),
+			"Associate the subnet with a route table that routes 0.0.0.0/0 to a NAT gateway (or to an internet gateway, with a public IP on the node).",
+			id)
+	}
+	route := defaultRoute(rt)
+	if route == nil {
+		return fail(fmt.Sprintf("%s's subnet %s uses route table %s, which has no default route (0.0.0.0/0): the node cannot reach Auth0's update, CDN and telemetry hosts.", node, subnet, rt.ID),
+			fmt.Sprintf("Add a 0.0.0.0/0 route to %s: to a NAT gateway in a public subnet, or to an internet gateway if the node has a public IP.", rt.ID),
+			id, rt.ID)
+	}
+	kind, target := routeTarget(*route)
+	if strings.EqualFold(route.State, "blackhole") {
+		return fail(fmt.Sprintf("The default route of %s (route table %s) leads to %s, which no longer exists (blackhole): the node has no way out.", node, rt.ID, target),
+			fmt.Sprintf("Point the 0.0.0.0/0 route of %s at a working NAT gateway (or internet gateway with a public IP on the node).", rt.ID),
+			id, rt.ID)
+	}
+	pub := publicIP(inst)
+	via := fmt.Sprintf("(route table %s)", rt.ID)
+	switch kind {
+	case "igw":
+		if pub != "" {
+			return pass(fmt.Sprintf("%s reaches the internet through its public IP %s and internet gateway %s %s.", node, pub, target, via), id, rt.ID)
+		}
+		if st := strings.ToLower(strings.TrimSpace(inst.State)); st != "running" && st != "" {
+			// AWS releases an automatic public IP when the instance stops
+			// and assigns a new one when it starts.
+			return skip(fmt.Sprintf("Not checked: %s is %s (see VM-EXISTS) and has no public IP while it is; its subnet routes 0.0.0.0/0 to internet gateway %s.", id, st, target), id, rt.ID)
+		}
+		return fail(fmt.Sprintf("%s has no public IP, but its subnet %s routes 0.0.0.0/0 to internet gateway %s %s, which carries only traffic of public addresses: the node has no way out.", node, subnet, target, via),
+			fmt.Sprintf("Route 0.0.0.0/0 of %s's subnet to a NAT gateway in a public subnet, or give %s an Elastic IP.", id, id),
+			id, rt.ID)
+	case "nat":
+		return pass(fmt.Sprintf("%s reaches the internet through NAT gateway %s %s.", node, target, via), id, rt.ID)
+	case "tgw":
+		return pass(fmt.Sprintf("%s reaches out through transit gateway %s %s, to your network's NAT or proxy.", node, target, via), id, rt.ID)
+	case "vgw":
+		return pass(fmt.Sprintf("%s reaches out through virtual private gateway %s %s, to your network's NAT or proxy.", node, target, via), id, rt.ID)
+	case "instance", "eni":
+		return pass(fmt.Sprintf("%s reaches out through the NAT or proxy %s %s.", node, target, via), id, rt.ID)
+	}
+	return fail(fmt.Sprintf("%s's default route leads to %s %s, which does not lead to the internet: the node has no way out.", node, target, via),
+		fmt.Sprintf("Point the 0.0.0.0/0 route of %s at a NAT gateway (or an internet gateway, with a public IP on the node).", rt.ID),
+		id, rt.ID)
+}
+
+// routeTable returns the table that routes the subnets' traffic: the one
+// explicitly associated with one of them, else the VPC's main table.
+func (a *awsInput) routeTable(subnets []string, vpc string) *inventory.RouteTable {
+	for _, sn := range subnets {
+		for i, rt := range a.inv.RouteTables {
+			if slices.Contains(rt.SubnetIDs, sn) {
+				return &a.inv.RouteTables[i]
+			}
+		}
+	}
+	var mains []int
+	for i, rt := range a.inv.RouteTables {
+		if !rt.Main {
+			continue
+		}
+		if vpc != "" && strings.EqualFold(rt.VpcID, vpc) {
+			return &a.inv.RouteTables[i]
+		}
+		if rt.VpcID == "" || vpc == "" {
+			mains = append(mains, i)
+		}
+	}
+	if len(mains) == 1 {
+		return &a.inv.RouteTables[mains[0]]
+	}
+	return nil
+}
+
+func defaultRoute(rt *inventory.RouteTable) *inventory.Route {
+	var found *inventory.Route
+	for i, r := range rt.Routes {
+		if strings.TrimSpace(r.Destination) != "0.0.0.0/0" {
+			continue
+		}
+		if found == nil || strings.EqualFold(found.State, "blackhole") {
+			found = &rt.Routes[i]
+		}
+	}
+	return found
+}
+
+// routeTarget classifies a route's target and names it.
+func routeTarget(r inventory.Route) (kind, id string) {
+	gw := strings.TrimSpace(r.GatewayID)
+	switch {
+	case r.NatGatewayID != "":
+		return "nat", r.NatGatewayID
+	case r.TransitGatewayID != "":
+		return "tgw", r.TransitGatewayID
+	case r.InstanceID != "":
+		return "instance", r.InstanceID
+	case r.NetworkInterface != "":
+		return "eni", r.NetworkInterface
+	case r.VpcPeeringID != "":
+		return "peering", "VPC peering " + r.VpcPeeringID
+	case strings.HasPrefix(gw, "igw-"):
+		return "igw", gw
+	case strings.HasPrefix(gw, "nat-"):
+		return "nat", gw
+	case strings.HasPrefix(gw, "vgw-"):
+		return "vgw", gw
+	case strings.HasPrefix(gw, "tgw-"):
+		return "tgw", gw
+	case gw == "local":
+		return "local", "the VPC itself (local)"
+	case gw != "":
+		return "other", gw
+	}
+	return "other", "no target"
+}
+
+var netNodesRule = awsRule{
+	ID:          "NET-NODES",
+	Requirement: reqSpread,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances},
+	eval: func(a *awsInput) []Check {
+		ids := a.declaredIDs()
+		if len(ids) == 0 {
+			return []Check{noNodes()}
+		}
+		live, _ := a.nodes()
+		if a.Env == checklist.EnvDev {
+			c := a.devNode(ids, live)
+			c.Requirement = reqDevInstance
+			return []Check{c}
+		}
+		if len(live) < 2 {
+			return []Check{skip(fmt.Sprintf("Not checked: %s of the PROD nodes exist (see VM-EXISTS).", plural(len(live), "instance")), ids...)}
+		}
+		zones := map[string][]string{}
+		var names, all, unknown []string
+		for _, inst := range live {
+			all = append(all, inst.ID)
+			az := a.azOf(inst)
+			if az == "" {
+				unknown = append(unknown, inst.ID)
+				continue
+			}
+			if _, ok := zones[az]; !ok {
+				names = append(names, az)
+			}
+			zones[az] = append(zones[az], inst.ID)
+		}
+		slices.Sort(names)
+		if len(unknown) > 0 && len(names) < 2 {
+			return []Check{{
+				Status:      StatusError,
+				Message:     fmt.Sprintf("EC2 reports no availability zone for %s, so the spread of the PROD nodes is unknown. This requirement is not verified.", andList(unknown)),
+				Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
+				Resources:   all,
+			}}
+		}
+		if len(names) < 2 {
+			return []Check{fail(
+				fmt.Sprintf("All %d PROD nodes (%s) are in one availability zone, %s: one zone's outage stops the whole cluster.", len(live), strings.Join(all, ", "), names[0]),
+				"Replace one or two nodes with instances in subnets of other availability zones of the VPC, so that the nodes span at least two zones.",
+				all...)}
+		}
+		var spread []string
+		for _, az := range names {
+			spread = append(spread, fmt.Sprintf("%s (%s)", az, strings.Join(zones[az], ", ")))
+		}
+		return []Check{pass(fmt.Sprintf("The PROD nodes are spread over %d availability zones: %s.", len(names), strings.Join(spread, ", ")), all...)}
+	},
+}
+
+func (a *awsInput) devNode(ids []string, live []inventory.Instance) Check {
+	switch {
+	case len(ids) != a.Config.DevNodes:
+		return skip(fmt.Sprintf("Not checked: DEV declares %s (see NODE-COUNT).", plural(len(ids), "instance")), ids...)
+	case len(live) == 0:
+		return skip("Not checked: the DEV node does not exist (see VM-EXISTS).", ids...)
+	}
+	inst := live[0]
+	where := ""
+	if az := a.azOf(inst); az != "" {
+		where = " in " + az
+	}
+	return pass(fmt.Sprintf("DEV is a single node: %s%s.", inst.ID, where), inst.ID)
+}
+
+var netIsolationRule = awsRule{
+	ID:          "NET-ISOLATION",
+	Requirement: reqIsolation,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcPeerings},
+	eval: func(a *awsInput) []Check {
+		vpc := strings.TrimSpace(a.env.VpcID)
+		if vpc == "" {
+			return []Check{skip(fmt.Sprintf("Not checked: %s declares no VPC (see NET-ISOLATION-DECLARED).", a.name()))}
+		}
+		otherName := strings.ToUpper(a.OtherName())
+		otherVpc := ""
+		if o := a.Other(); o != nil {
+			otherVpc = strings.TrimSpace(o.VpcID)
+		}
+		checks := a.perNode(func(inst inventory.Instance) Check {
+			got := a.vpcOf(inst)
+			switch {
+			case got == "":
+				return Check{
+					Status:      StatusError,
+					Message:     fmt.Sprintf("EC2 reports no VPC for %s, so its network is unknown. This requirement is not verified.", inst.ID),
+					Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
+					Resources:   []string{inst.ID},
+				}
+			case strings.EqualFold(got, vpc):
+				return pass(fmt.Sprintf("%s runs in the declared VPC %s.", inst.ID, vpc), inst.ID)
+			case otherVpc != "" && strings.EqualFold(got, otherVpc):
+				return fail(fmt.Sprintf("%s runs in %s, the %s VPC, not in the declared %s VPC %s: Production and non-Production must be on completely isolated networks.", inst.ID, got, otherName, a.name(), vpc),
+					fmt.Sprintf("Run the %s node in its own VPC %s (relaunch it in one of its subnets).", a.name(), vpc), inst.ID)
+			}
+			return fail(fmt.Sprintf("%s runs in %s, not in the declared VPC %s.", inst.ID, got, vpc),
+				fmt.Sprintf("Run the node in the declared VPC %s (relaunch it in one of its subnets), or correct vpcId in the checklist if %s is the %s VPC.", vpc, got, a.name()),
+				inst.ID)
+		})
+		return append(checks, a.peeringCheck(vpc, otherVpc, otherName))
+	},
+}
+
+// peeringCheck fails for every active peering between the two VPCs.
+func (a *awsInput) peeringCheck(vpc, otherVpc, otherName string) Check {
+	switch {
+	case otherVpc == "":
+		return skip(fmt.Sprintf("Not checked for peering: the checklist declares no %s VPC.", otherName), vpc)
+	case strings.EqualFold(vpc, otherVpc):
+		return skip("Not checked for peering: both environments declare the same VPC (see NET-ISOLATION-DECLARED).", vpc)
+	}
+	var active, inactive []string
+	for _, p := range a.inv.Peerings {
+		connects := (strings.EqualFold(p.RequesterVpc, vpc) && strings.EqualFold(p.AccepterVpc, otherVpc)) ||
+			(strings.EqualFold(p.RequesterVpc, otherVpc) && strings.EqualFold(p.AccepterVpc, vpc))
+		if !connects {
+			continue
+		}
+		switch st := strings.ToLower(strings.TrimSpace(p.Status)); st {
+		case "active", "provisioning":
+			active = append(active, p.ID)
+		default:
+			inactive = append(inactive, fmt.Sprintf("%s is %s", p.ID, cmpOrDefault(st, "in no reported state")))
+		}
+	}
+	if len(active) > 0 {
+		slices.Sort(active)
+		return fail(
+			fmt.Sprintf("VPC peering %s connects %s's VPC %s with %s's VPC %s: Production and non-Production must be on completely isolated networks.", andList(active), a.name(), vpc, otherName, otherVpc),
+			fmt.Sprintf("Delete the peering connection %s (VPC › Peering connections) and the routes that use it.", andList(active)),
+			append(active, vpc, otherVpc)...)
+	}
+	note := ""
+	if len(inactive) > 0 {
+		note = fmt.Sprintf(" (%s, not active)", strings.Join(inactive, "; "))
+	}
+	return pass(fmt.Sprintf("No active VPC peering connects %s's VPC %s with %s's VPC %s%s.", a.name(), vpc, otherName, otherVpc, note), vpc, otherVpc)
+}
+
+// Security group rules.
+
+// sgRule is one inbound rule and the group it belongs to.
+type sgRule struct {
+	sg string
+	inventory.IngressRule
+}
+
+// ingress returns the inbound rules of the groups, and the ids of groups
+// the inventory lacks.
+func (a *awsInput) ingress(sgIDs []string) ([]sgRule, []string) {
+	var rules []sgRule
+	var unknown []string
+	for _, id := range nonEmpty(sgIDs...) {
+		g, ok := a.inv.SecurityGroups[id]
+		if !ok {
+			unknown = append(unknown, id)
+			continue
+		}
+		for _, r := range g.Ingress {
+			rules = append(rules, sgRule{sg: id, IngressRule: r})
+		}
+	}
+	return rules, unknown
+}
+
+// portSpan is an inclusive range of ports.
+type portSpan struct{ from, to int }
+
+func (p portSpan) String() string {
+	if p.from == p.to {
+		return fmt.Sprint(p.from)
+	}
+	return fmt.Sprintf("%d–%d", p.from, p.to)
+}
+
+// opens returns the ports of proto the rule opens. Protocol "-1" is all
+// traffic; a port range of -1 means every port.
+func opens(r inventory.IngressRule, proto string) (portSpan, bool) {
+	p := strings.ToLower(strings.TrimSpace(r.Protocol))
+	switch {
+	case p == "-1" || p == "all":
+		return portSpan{0, 65535}, true
+	case p == proto, proto == "tcp" && p == "6", proto == "udp" && p == "17":
+		if r.FromPort < 0 || r.ToPort < 0 {
+			return portSpan{0, 65535}, true
+		}
+		from, to := int(r.FromPort), int(r.ToPort)
+		if from > to {
+			from, to = to, from
+		}
+		return portSpan{from, to}, true
+	}
+	return portSpan{}, false
+}
+
+// gaps returns the parts of want that none of have covers.
+func gaps(want portSpan, have []portSpan) []portSpan {
+	have = slices.Clone(have)
+	slices.SortFunc(have, func(x, y portSpan) int { return cmp.Compare(x.from, y.from) })
+	var out []portSpan
+	next := want.from
+	for _, h := range have {
+		if h.to < next {
+			continue
+		}
+		if h.from > want.to {
+			break
+		}
+		if h.from > next {
+			out = append(out, portSpan{next, h.from - 1})
+		}
+		next = max(next, h.to+1)
+		if next > want.to {
+			return out
+		}
+	}
+	if next <= want.to {
+		out = append(out, portSpan{next, want.to})
+	}
+	return out
+}
+
+func spansString(ss []portSpan) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = s.String()
+	}
+	return andList(parts)
+}
+
+// describeRule names what a rule opens: "all traffic", "tcp 22", "tcp 0–65535".
+func describeRule(r inventory.IngressRule) string {
+	p := strings.ToLower(strings.TrimSpace(r.Protocol))
+	if p == "-1" || p == "all" {
+		return "all traffic"
+	}
+	if r.FromPort < 0 || r.ToPort < 0 {
+		return "all " + p
+	}
+	return fmt.Sprintf("%s %s", p, portSpan{int(r.FromPort), int(r.ToPort)})
+}
+
+func portLabel(p PortRange) string {
+	s := fmt.Sprintf("%s %s", p.Protocol, portSpan{p.From, p.To})
+	if p.Use != "" {
+		s += " (" + p.Use + ")"
+	}
+	return s
+}
+
+// parseCIDR reads a CIDR (or a bare address, as a single host), masked.
+func parseCIDR(s string) (netip.Prefix, bool) {
+	s = strings.TrimSpace(s)
+	if p, err := netip.ParsePrefix(s); err == nil {
+		if a := p.Addr(); a.Is4In6() {
+			// ::ffff:a.b.c.d/n is the IPv4 range a.b.c.d/(n-96).
+			if p.Bits() < 96 {
+				return p.Masked(), true
+			}
+			return netip.PrefixFrom(a.Unmap(), p.Bits()-96).Masked(), true
+		}
+		return p.Masked(), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	return netip.Prefix{}, false
+}
+
+// within reports whether every address of inner is in outer.
+func within(inner, outer netip.Prefix) bool {
+	return inner.Addr().Is4() == outer.Addr().Is4() && outer.Bits() <= inner.Bits() && outer.Contains(inner.Addr())
+}
+
+func withinAny(p netip.Prefix, outers []netip.Prefix) bool {
+	return slices.ContainsFunc(outers, func(o netip.Prefix) bool { return within(p, o) })
+}
+
+// cidrHolds reports whether the CIDR contains any of the addresses.
+func cidrHolds(cidr string, ips []string) bool {
+	p, ok := parseCIDR(cidr)
+	if !ok {
+		return false
+	}
+	for _, ip := range ips {
+		if a, err := netip.ParseAddr(strings.TrimSpace(ip)); err == nil && p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// sgsOf returns the groups attached to the nodes, sorted, each once.
+func sgsOf(nodes []inventory.Instance) []string {
+	var out []string
+	for _, n := range nodes {
+		out = append(out, n.SecurityGroupIDs...)
+	}
+	out = nonEmpty(out...)
+	slices.Sort(out)
+	return out
+}
+
+var netClusterPortsRule = awsRule{
+	ID:             "NET-CLUSTER-PORTS",
+	Requirement:    reqClusterPorts,
+	Severity:       SeverityRequired,
+	Sources:        []inventory.Source{inventory.SrcInstances, inventory.SrcSecurityGroups},
+	ProdOnly:       true,
+	DevSkip:        "Not checked: the single-node DEV instance has no other nodes to talk to.",
+	DevRequirement: reqDevInstance,
+	eval: func(a *awsInput) []Check {
+		if len(a.declaredIDs()) == 0 {
+			return []Check{noNodes()}
+		}
+		live, checks := a.nodes()
+		if len(live) < 2 {
+			return append(checks, skip(fmt.Sprintf("Not checked: %s of the PROD nodes exist (see VM-EXISTS).", plural(len(live), "instance"))))
+		}
+		var ports []PortRange
+		for _, p := range a.Config.ClusterPorts {
+			if p.Required && (p.Protocol == "tcp" || p.Protocol == "udp") {
+				ports = append(ports, p)
+			}
+		}
+		for _, n := range live {
+			checks = append(checks, a.clusterPorts(n, live, ports))
+		}
+		return checks
+	},
+}
+
+// clusterPorts checks that node accepts every port from every other node:
+// by a rule whose source is a group attached to the peer, or a CIDR holding
+// the peer's private address.
+func (a *awsInput) clusterPorts(node inventory.Instance, live []inventory.Instance, ports []PortRange) Check {
+	rules, unknown := a.ingress(node.SecurityGroupIDs)
+	resources := append([]string{node.ID}, nonEmpty(node.SecurityGroupIDs...)...)
+	var problems []string
+	var peers []string
+	for _, p := range ports {
+		missing := map[string][]string{} // gaps → peers
+		var order []string
+		for _, peer := range live {
+			if peer.ID == node.ID {
+				continue
+			}
+			if !slices.Contains(peers, peer.ID) {
+				peers = append(peers, peer.ID)
+			}
+			ips := privateIPs(peer)
+			var have []portSpan
+			for _, r := range rules {
+				span, ok := opens(r.IngressRule, p.Protocol)
+				if !ok {
+					continue
+				}
+				fromPeer := slices.ContainsFunc(r.SourceGroups, func(g string) bool { return slices.Contains(peer.SecurityGroupIDs, g) }) ||
+					slices.ContainsFunc(r.CIDRs, func(c string) bool { return cidrHolds(c, ips) })
+				if fromPeer {
+					have = append(have, span)
+				}
+			}
+			if g := gaps(portSpan{p.From, p.To}, have); len(g) > 0 {
+				key := spansString(g)
+				if _, ok := missing[key]; !ok {
+					order = append(order, key)
+				}
+				who := peer.ID
+				if len(ips) > 0 {
+					who += " (" + ips[0] + ")"
+				}
+				missing[key] = append(missing[key], who)
+			}
+		}
+		for _, key := range order {
+			label := portLabel(p)
+			if key != (portSpan{p.From, p.To}).String() {
+				label = fmt.Sprintf("%s %s of %s", p.Protocol, key, portLabel(p))
+			}
+			problems = append(problems, fmt.Sprintf("%s from %s", label, andList(missing[key])))
+		}
+	}
+	groups := strings.Join(nonEmpty(node.SecurityGroupIDs...), ", ")
+	if groups == "" {
+		groups = "no security group"
+	}
+	if len(problems) > 0 {
+		msg := fmt.Sprintf("%s (%s) does not accept %s.", node.ID, groups, strings.Join(problems, "; "))
+		if len(unknown) > 0 {
+			msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(unknown, ", "))
+		}
+		return fail(msg,
+			fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", node.ID),
+			resources...)
+	}
+	var labels []string
+	for _, p := range ports {
+		labels = append(labels, fmt.Sprintf("%s", portSpan{p.From, p.To}))
+	}
+	return pass(fmt.Sprintf("%s (%s) accepts every cluster port (%s) from %s.", node.ID, groups, strings.Join(labels, ", "), andList(peers)), resources...)
+}
+
+var netLBPortsRule = awsRule{
+	ID:          "NET-LB-PORTS",
+	Requirement: reqLBPorts,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcSecurityGroups},
+	eval: func(a *awsInput) []Check {
+		checks := a.perNode(a.lbPorts)
+		if a.Env == checklist.EnvDev {
+			for i := range checks {
+				checks[i].Requirement = reqDevDirect
+			}
+		}
+		return checks
+	},
+}
+
+// lbPorts checks that the node accepts the load balancer's ports from some
+// source: a Network Load Balancer preserves the clients' addresses, so the
+// source is the clients' range, and for DEV the users reach the node directly.
+func (a *awsInput) lbPorts(node inventory.Instance) Check {
+	rules, unknown := a.ingress(node.SecurityGroupIDs)
+	resources := append([]string{node.ID}, nonEmpty(node.SecurityGroupIDs...)...)
+	var closed, closedOpt, open []string
+	for _, p := range a.Config.LoadBalancerPorts {
+		if p.Protocol != "tcp" && p.Protocol != "udp" {
+			continue
+		}
+		var have []portSpan
+		for _, r := range rules {
+			if span, ok := opens(r.IngressRule, p.Protocol); ok && (len(nonEmpty(r.CIDRs...)) > 0 || len(nonEmpty(r.SourceGroups...)) > 0) {
+				have = append(have, span)
+			}
+		}
+		label := fmt.Sprintf("%s %s", p.Protocol, portSpan{p.From, p.To})
+		switch g := gaps(portSpan{p.From, p.To}, have); {
+		case len(g) == 0:
+			open = append(open, label)
+		case p.Required:
+			closed = append(closed, label)
+		default:
+			closedOpt = append(closedOpt, label)
+		}
+	}
+	groups := strings.Join(nonEmpty(node.SecurityGroupIDs...), ", ")
+	if groups == "" {
+		groups = "no security group"
+	}
+	from, who := "the load balancer cannot reach the appliance on it", "from the clients' addresses (a Network Load Balancer preserves them; 0.0.0.0/0 for a public appliance) or from the load balancer's security group"
+	if a.Env == checklist.EnvDev {
+		from, who = "users cannot reach the DEV node, which DNS points at", "from the users' addresses (0.0.0.0/0 for a public appliance)"
+	}
+	note := ""
+	if len(unknown) > 0 {
+		note = fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(unknown, ", "))
+	}
+	switch {
+	case len(closed) > 0:
+		return fail(fmt.Sprintf("%s (%s) does not accept %s: %s.%s", node.ID, groups, andList(append(closed, closedOpt...)), from, note),
+			fmt.Sprintf("Allow inbound %s to %s in one of its security groups %s.", andList(append(closed, closedOpt...)), node.ID, who),
+			resources...)
+	case len(closedOpt) > 0:
+		return warn(fmt.Sprintf("%s (%s) does not accept %s.%s", node.ID, groups, andList(closedOpt), note),
+			fmt.Sprintf("Allow inbound %s to %s in one of its security groups %s.", andList(closedOpt), node.ID, who),
+			resources...)
+	}
+	return pass(fmt.Sprintf("%s (%s) accepts %s.", node.ID, groups, andList(open)), resources...)
+}
+
+var netSSHRule = awsRule{
+	ID:          "NET-SSH",
+	Requirement: reqSSH,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcSecurityGroups},
+	eval: func(a *awsInput) []Check {
+		if len(a.declaredIDs()) == 0 {
+			return []Check{noNodes()}
+		}
+		live, _ := a.nodes()
+		if len(live) == 0 {
+			return []Check{skip("Not checked: none of the declared instances exists (see VM-EXISTS).")}
+		}
+		return a.ssh(live)
+	},
+}
+
+// ssh fails every group that opens the maintenance port to a range not
+// inside the declared jump host. Security group sources pass (a bastion's
+// or the cluster's own group), and so do ranges inside the VPC when the
+// jump host is outside it: that is node-to-node maintenance, which the
+// requirements list between cluster nodes.
+func (a *awsInput) ssh(live []inventory.Instance) []Check {
+	port := a.Config.MaintenancePort
+	sgIDs := sgsOf(live)
+	jumpText := strings.TrimSpace(a.env.JumpHostCidr)
+	jump, jumpOK := parseCIDR(jumpText)
+	jumpOK = jumpOK && jump.Bits() > 0 && strings.Contains(jumpText, "/")
+	internal := a.vpcRanges(live)
+	exemptInternal := len(internal) > 0 && !(jumpOK && slices.ContainsFunc(internal, func(o netip.Prefix) bool { return o.Overlaps(jump) }))
+
+	var checks []Check
+	var toJump, toInternal, toGroups []string
+	for _, sg := range sgIDs {
+		rules, _ := a.ingress([]string{sg})
+		var offending, resources []string
+		for _, r := range rules {
+			span, ok := opens(r.IngressRule, "tcp")
+			if !ok || port < span.from || port > span.to {
+				continue
+			}
+			for _, g := range nonEmpty(r.SourceGroups...) {
+				toGroups = append(toGroups, g)
+			}
+			for _, c := range nonEmpty(r.CIDRs...) {
+				p, ok := parseCIDR(c)
+				switch {
+				case ok && jumpOK && within(p, jump):
+					toJump = append(toJump, c)
+				case ok && exemptInternal && withinAny(p, internal):
+					toInternal = append(toInternal, c)
+				default:
+					offending = append(offending, fmt.Sprintf("%s (%s)", c, describeRule(r.IngressRule)))
+					resources = append(resources, c)
+				}
+			}
+		}
+		if len(offending) == 0 {
+			continue
+		}
+		name := sg
+		if g := a.inv.SecurityGroups[sg]; g.Name != "" {
+			name = fmt.Sprintf("%s (%s)", sg, g.Name)
+		}
+		msg := fmt.Sprintf("%s opens port %d to %s, beyond the jump host %s.", name, port, andList(offending), jumpText)
+		remedy := fmt.Sprintf("In %s, remove these sources from the rules that open port %d, or narrow them to the jump host %s; maintenance over SSH is optional. A rule that opens more than port %d (all traffic, a port range) must be narrowed to the ports it is meant for.", sg, port, jumpText, port)
+		if !jumpOK {
+			msg = fmt.Sprintf("%s opens port %d to %s, and no valid jump host is declared.", name, port, andList(offending))
+			remedy = fmt.Sprintf("Declare the jump host's address as jumpHostCidr (e.g. 203.0.113.10/32) and, in %s, open port %d only to it.", sg, port)
+		}
+		checks = append(checks, fail(msg, remedy, append([]string{sg}, nonEmpty(resources...)...)...))
+	}
+	if len(checks) > 0 {
+		return checks
+	}
+	var parts []string
+	if toJump = nonEmpty(toJump...); len(toJump) > 0 {
+		parts = append(parts, fmt.Sprintf("the jump host %s", jumpText))
+	}
+	if toInternal = nonEmpty(toInternal...); len(toInternal) > 0 {
+		parts = append(parts, fmt.Sprintf("%s inside the VPC (node-to-node maintenance)", andList(toInternal)))
+	}
+	if toGroups = nonEmpty(toGroups...); len(toGroups) > 0 {
+		parts = append(parts, fmt.Sprintf("the security group %s", andList(toGroups)))
+	}
+	groups := strings.Join(sgIDs, ", ")
+	if groups == "" {
+		groups = "no security group"
+	}
+	if len(parts) == 0 {
+		return []Check{pass(fmt.Sprintf("Port %d is not open to any address range (%s); maintenance over SSH is optional.", port, groups), sgIDs...)}
+	}
+	return []Check{pass(fmt.Sprintf("Port %d is open only to %s (%s).", port, andList(parts), groups), sgIDs...)}
+}
+
+// vpcRanges returns the address ranges of the nodes' VPC: the destinations
+// of its route tables' local routes, and the nodes' subnets.
+func (a *awsInput) vpcRanges(live []inventory.Instance) []netip.Prefix {
+	vpcs := map[string]bool{}
+	for _, n := range live {
+		if v := a.vpcOf(n); v != "" {
+			vpcs[strings.ToLower(v)] = true
+		}
+	}
+	var out []netip.Prefix
+	add := func(c string) {
+		if p, ok := parseCIDR(c); ok && p.Bits() > 0 && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, rt := range a.inv.RouteTables {
+		if rt.VpcID != "" && !vpcs[strings.ToLower(rt.VpcID)] {
+			continue
+		}
+		for _, r := range rt.Routes {
+			if r.GatewayID == "local" {
+				add(r.Destination)
+			}
+		}
+	}
+	for _, n := range live {
+		for _, sn := range a.subnetsOf(n) {
+			add(a.inv.Subnets[sn].CidrBlock)
+		}
+	}
+	return out
+}

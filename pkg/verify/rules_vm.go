@@ -1,0 +1,410 @@
+package verify
+
+import (
+	"fmt"
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/psaas/appliance-intake/pkg/checklist"
+	"github.com/psaas/appliance-intake/pkg/inventory"
+)
+
+var vmExistsRule = awsRule{
+	ID:          "VM-EXISTS",
+	Requirement: reqProdCluster,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances},
+	eval: func(a *awsInput) []Check {
+		ids := a.declaredIDs()
+		if len(ids) == 0 {
+			return []Check{noNodes()}
+		}
+		var checks []Check
+		for _, id := range ids {
+			c := a.instanceState(id)
+			if a.Env == checklist.EnvDev {
+				c.Requirement = reqDevInstance
+			}
+			checks = append(checks, c)
+		}
+		return checks
+	},
+}
+
+func (a *awsInput) instanceState(id string) Check {
+	inst, ok := a.inv.Instances[id]
+	if !ok {
+		return fail(
+			fmt.Sprintf("%s does not exist in %s.", id, a.where()),
+			fmt.Sprintf("Check the instance id in the checklist: declare the %s instances as they are listed in EC2 in %s.", a.name(), a.where()),
+			id)
+	}
+	state := strings.ToLower(strings.TrimSpace(inst.State))
+	what := strings.TrimSpace(inst.Type)
+	if az := a.azOf(inst); az != "" {
+		what = strings.TrimSpace(what + " in " + az)
+	}
+	if what != "" {
+		what = " (" + what + ")"
+	}
+	switch state {
+	case "running":
+		return pass(fmt.Sprintf("%s%s is running.", id, what), id)
+	case "pending":
+		return warn(fmt.Sprintf("%s%s is still starting (pending).", id, what),
+			"Wait until the instance is running, then run the verification again.", id)
+	case "terminated", "shutting-down":
+		return fail(fmt.Sprintf("%s%s is %s.", id, what, state),
+			fmt.Sprintf("Launch a replacement from the AMI Auth0 shared and declare its id instead of %s.", id), id)
+	case "":
+		return fail(fmt.Sprintf("%s%s exists but EC2 reports no state for it; the appliance nodes must be running.", id, what),
+			"Check the instance in the EC2 console and start it if it is stopped.", id)
+	}
+	return fail(fmt.Sprintf("%s%s is %s; the appliance nodes must be running.", id, what, state),
+		fmt.Sprintf("Start %s (and find out why it stopped), then run the verification again.", id), id)
+}
+
+var vmAMIRule = awsRule{
+	ID:          "VM-AMI",
+	Requirement: reqAMI,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcImages},
+	eval: func(a *awsInput) []Check {
+		ami := strings.TrimSpace(a.env.AmiID)
+		if ami == "" {
+			return []Check{skip(fmt.Sprintf("Not checked: %s declares no AMI.", a.name()))}
+		}
+		var checks []Check
+		img := a.inv.Image
+		switch {
+		case img == nil:
+			checks = append(checks, fail(
+				fmt.Sprintf("The AMI %s that Auth0 shared is not visible to %s.", ami, a.where()),
+				fmt.Sprintf("Ask Auth0 to share %s with %s (give them the account number and region), or correct amiId in the checklist if Auth0 shared another AMI.", ami, a.where()),
+				ami))
+		case img.State != "" && !strings.EqualFold(img.State, "available"):
+			checks = append(checks, warn(
+				fmt.Sprintf("The AMI %s%s is %s: nodes cannot be launched from it again.", ami, amiName(img), img.State),
+				"Ask Auth0 for the current appliance AMI before you replace or add a node.", ami))
+		default:
+			checks = append(checks, pass(fmt.Sprintf("The AMI %s%s that Auth0 shared is visible to %s.", ami, amiName(img), a.where()), ami))
+		}
+		return append(checks, a.perNode(func(inst inventory.Instance) Check {
+			got := strings.TrimSpace(inst.ImageID)
+			switch {
+			case strings.EqualFold(got, ami):
+				return pass(fmt.Sprintf("%s was launched from the declared AMI %s.", inst.ID, ami), inst.ID)
+			case got == "":
+				return fail(fmt.Sprintf("EC2 reports no AMI for %s; it must be launched from %s.", inst.ID, ami),
+					fmt.Sprintf("Launch the node from the AMI Auth0 shared (%s).", ami), inst.ID)
+			}
+			return fail(fmt.Sprintf("%s was launched from %s, not from the declared AMI %s that Auth0 shared.", inst.ID, got, ami),
+				fmt.Sprintf("Replace %s with an instance launched from %s, or correct amiId in the checklist if %s is the AMI Auth0 shared.", inst.ID, ami, got),
+				inst.ID)
+		})...)
+	},
+}
+
+func amiName(img *inventory.Image) string {
+	if img == nil || img.Name == "" {
+		return ""
+	}
+	return " (" + img.Name + ")"
+}
+
+var vmSizeRule = awsRule{
+	ID:          "VM-SIZE",
+	Requirement: reqVMSize,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcInstanceTypes},
+	eval: func(a *awsInput) []Check {
+		cfg := a.Config
+		return a.perNode(func(inst inventory.Instance) Check {
+			t, ok := a.inv.InstanceTypes[inst.Type]
+			if !ok || (t.VCPUs == 0 && t.MemoryMiB == 0) {
+				return Check{
+					Status:      StatusError,
+					Message:     fmt.Sprintf("The size of %s's instance type %q is unknown: ec2:DescribeInstanceTypes did not return it. This requirement is not verified.", inst.ID, inst.Type),
+					Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
+					Resources:   []string{inst.ID},
+				}
+			}
+			has := fmt.Sprintf("%s: %s has %d vCPU, %s GiB", inst.ID, inst.Type, t.VCPUs, gib(t.MemoryMiB))
+			remedy := fmt.Sprintf("Change the instance type of %s (stop it, then Actions › Instance settings › Change instance type) to one with at least %d vCPU and %d GiB, such as m4.xlarge; %d vCPU and %d GiB (m4.large) at the very least.",
+				inst.ID, cfg.RecommendedVCPU, cfg.RecommendedMemoryGiB, cfg.MinVCPU, cfg.MinMemoryGiB)
+			var below []string
+			if int(t.VCPUs) < cfg.MinVCPU {
+				below = append(below, fmt.Sprintf("%d vCPU", cfg.MinVCPU))
+			}
+			if t.MemoryMiB < int64(cfg.MinMemoryGiB)*1024 {
+				below = append(below, fmt.Sprintf("%d GiB", cfg.MinMemoryGiB))
+			}
+			if len(below) > 0 {
+				return fail(fmt.Sprintf("%s — below the minimum of %s.", has, andList(below)), remedy, inst.ID)
+			}
+			if int(t.VCPUs) < cfg.RecommendedVCPU || t.MemoryMiB < int64(cfg.RecommendedMemoryGiB)*1024 {
+				c := warn(fmt.Sprintf("%s — meets the minimum; %d vCPU/%d GiB recommended.", has, cfg.RecommendedVCPU, cfg.RecommendedMemoryGiB), remedy, inst.ID)
+				c.Severity, c.Requirement = SeverityRecommended, reqVMSizeRec
+				return c
+			}
+			return pass(has+".", inst.ID)
+		})
+	},
+}
+
+// gib renders MiB as GiB, with one decimal when it is not whole.
+func gib(mib int64) string {
+	if mib%1024 == 0 {
+		return strconv.FormatInt(mib/1024, 10)
+	}
+	return strconv.FormatFloat(float64(mib)/1024, 'f', 1, 64)
+}
+
+var vmStorageRule = awsRule{
+	ID:          "VM-STORAGE",
+	Requirement: reqProdStorage,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcVolumes},
+	eval: func(a *awsInput) []Check {
+		cfg := a.Config
+		dev := a.Env == checklist.EnvDev
+		base := slices.Clone(cfg.ProdDriveSizesGB)
+		withBackup := append(slices.Clone(cfg.ProdDriveSizesGB), cfg.ProdBackupDriveGB)
+		if dev {
+			base = slices.Clone(cfg.DevDriveSizesGB)
+		}
+		var backupNodes []string
+		checks := a.perNode(func(inst inventory.Instance) Check {
+			vols, unknown := a.volumesOf(inst)
+			if len(unknown) > 0 {
+				return Check{
+					Status: StatusError,
+					Message: fmt.Sprintf("%s has %s that ec2:DescribeVolumes did not return (%s), so its drives cannot be checked. This requirement is not verified.",
+						inst.ID, plural(len(unknown), "attached volume"), strings.Join(unknown, ", ")),
+					Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
+					Resources:   append([]string{inst.ID}, unknown...),
+				}
+			}
+			want := base
+			role := "the DEV node"
+			if !dev {
+				role = "a PROD node"
+				if len(vols) == len(withBackup) {
+					want, role = withBackup, "the PROD node with the backup drive"
+				}
+			}
+			c := driveCheck(inst.ID, vols, want, role)
+			if !dev {
+				if len(vols) == len(withBackup) {
+					backupNodes = append(backupNodes, inst.ID)
+				}
+				if c.Status == StatusFail && len(vols) != len(base) && len(vols) != len(withBackup) {
+					c.Message = fmt.Sprintf("%s has %s (%s GB); a PROD node has %d drives (at least %s GB), or %d on the one node with the %d GB backup drive.",
+						inst.ID, plural(len(vols), "drive"), sizesOf(vols), len(base), joinInts(base), len(withBackup), cfg.ProdBackupDriveGB)
+				}
+			}
+			return c
+		})
+		if dev {
+			for i := range checks {
+				checks[i].Requirement = reqDevStorage
+			}
+			return checks
+		}
+		if len(a.declaredIDs()) == 0 {
+			return checks
+		}
+		live, missing := a.nodes()
+		var ids []string
+		for _, inst := range live {
+			ids = append(ids, inst.ID)
+		}
+		switch {
+		case len(backupNodes) == 1:
+			checks = append(checks, pass(fmt.Sprintf("Exactly one PROD node, %s, carries the %d GB backup drive.", backupNodes[0], cfg.ProdBackupDriveGB), ids...))
+		case len(backupNodes) > 1:
+			checks = append(checks, fail(
+				fmt.Sprintf("%s each have %d drives; exactly one PROD node carries the %d GB backup drive, the others have %d drives.", andList(backupNodes), len(withBackup), cfg.ProdBackupDriveGB, len(base)),
+				fmt.Sprintf("Keep the backup drive on one node and detach it from the others (%s).", strings.Join(backupNodes[1:], ", ")),
+				backupNodes...))
+		case len(missing) > 0:
+			checks = append(checks, skip("Not checked which node carries the backup drive: a PROD node does not exist (see VM-EXISTS).", ids...))
+		case len(ids) > 0:
+			checks = append(checks, fail(
+				fmt.Sprintf("None of the PROD nodes (%s) has the %d GB backup drive; exactly one of them has %d drives.", strings.Join(ids, ", "), cfg.ProdBackupDriveGB, len(withBackup)),
+				fmt.Sprintf("Attach a %d GB EBS volume to one PROD node as its backup drive.", cfg.ProdBackupDriveGB),
+				ids...))
+		}
+		return checks
+	},
+}
+
+// volumesOf returns the volumes attached to the instance, smallest first,
+// and the ids of attached volumes the inventory lacks.
+func (a *awsInput) volumesOf(inst inventory.Instance) ([]inventory.Volume, []string) {
+	var vols []inventory.Volume
+	var unknown []string
+	seen := map[string]bool{}
+	for _, id := range inst.VolumeIDs {
+		if seen[id] || id == "" {
+			continue
+		}
+		seen[id] = true
+		if v, ok := a.inv.Volumes[id]; ok {
+			vols = append(vols, v)
+		} else {
+			unknown = append(unknown, id)
+		}
+	}
+	for id, v := range a.inv.Volumes {
+		if v.InstanceID == inst.ID && !seen[id] {
+			seen[id] = true
+			vols = append(vols, v)
+		}
+	}
+	slices.SortFunc(vols, func(x, y inventory.Volume) int {
+		if x.SizeGiB != y.SizeGiB {
+			return int(x.SizeGiB - y.SizeGiB)
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	return vols, unknown
+}
+
+// driveCheck compares a node's drives with the sizes its role needs: the
+// count exactly, each size as a minimum. Drives and sizes are matched
+// smallest first, which matches as many as any assignment can; the drives
+// left over are the ones too small, blamed against the sizes left over.
+func driveCheck(id string, vols []inventory.Volume, want []int, role string) Check {
+	want = slices.Clone(want)
+	slices.Sort(want)
+	need := fmt.Sprintf("%s has %s of at least %s GB", role, plural(len(want), "drive"), joinInts(want))
+	has := fmt.Sprintf("%s has %s (%s GB)", id, plural(len(vols), "drive"), sizesOf(vols))
+	if len(vols) != len(want) {
+		return fail(fmt.Sprintf("%s; %s.", has, need),
+			fmt.Sprintf("Give %s exactly %s: %s GB (EBS sizes are in GiB; a larger drive is fine).", id, plural(len(want), "drive"), joinInts(want)),
+			id)
+	}
+	var small, fit []inventory.Volume
+	j := 0
+	for _, v := range vols {
+		if j < len(want) && int(v.SizeGiB) >= want[j] {
+			j++
+			fit = append(fit, v)
+			continue
+		}
+		small = append(small, v)
+	}
+	if len(small) > 0 {
+		targets := smallestLeftover(fit, want)
+		var blame, ids []string
+		for i, v := range small {
+			blame = append(blame, fmt.Sprintf("%s is %d GB where %d GB is needed", v.ID, v.SizeGiB, targets[i]))
+			ids = append(ids, v.ID)
+		}
+		return fail(fmt.Sprintf("%s; %s: %s.", has, need, andList(blame)),
+			"Enlarge the small volumes (EC2 › Volumes › Modify volume, then grow the file system) to the sizes needed.",
+			append([]string{id}, ids...)...)
+	}
+	return pass(fmt.Sprintf("%s; %s.", has, need), id)
+}
+
+// smallestLeftover returns, ascending, the sizes left for the too-small
+// drives once the drives that fit take the largest sizes they can: the
+// least each small drive must grow to.
+func smallestLeftover(fit []inventory.Volume, want []int) []int {
+	k := len(fit)
+	best, bestSum := want[k:], -1 // greedy's leftover, a valid fallback
+	if len(want) <= 16 {
+		for mask := 0; mask < 1<<len(want); mask++ {
+			if bits.OnesCount(uint(mask)) != k {
+				continue
+			}
+			var taken, left []int
+			sum := 0
+			for i, w := range want {
+				if mask&(1<<i) != 0 {
+					taken = append(taken, w)
+				} else {
+					left = append(left, w)
+					sum += w
+				}
+			}
+			ok := true
+			for i, v := range fit { // both ascending
+				ok = ok && int(v.SizeGiB) >= taken[i]
+			}
+			if ok && (bestSum < 0 || sum < bestSum) {
+				best, bestSum = left, sum
+			}
+		}
+	}
+	return best
+}
+
+func sizesOf(vols []inventory.Volume) string {
+	sizes := make([]int, len(vols))
+	for i, v := range vols {
+		sizes[i] = int(v.SizeGiB)
+	}
+	if len(sizes) == 0 {
+		return "none"
+	}
+	return joinInts(sizes)
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+var vmNICRule = awsRule{
+	ID:          "VM-NIC",
+	Requirement: reqNIC,
+	Severity:    SeverityRequired,
+	Sources:     []inventory.Source{inventory.SrcInstances},
+	eval: func(a *awsInput) []Check {
+		want := a.Config.NetworkInterfaces
+		return a.perNode(func(inst inventory.Instance) Check {
+			var enis []string
+			for _, ni := range inst.Interfaces {
+				enis = append(enis, cmpOrDefault(ni.ID, "an interface"))
+			}
+			n := len(enis)
+			if n == 0 && strings.TrimSpace(inst.PrivateIP) != "" {
+				// Every VPC instance has its primary interface; an endpoint
+				// that lists none still reports its address.
+				n = 1
+			}
+			if n == want {
+				list := ""
+				if len(enis) > 0 {
+					list = " (" + strings.Join(enis, ", ") + ")"
+				}
+				return pass(fmt.Sprintf("%s has %s%s.", inst.ID, plural(n, "network interface"), list), inst.ID)
+			}
+			list := ""
+			if len(enis) > 0 {
+				list = ": " + strings.Join(enis, ", ")
+			}
+			remedy := fmt.Sprintf("Detach the secondary network interfaces from %s, keeping the primary one.", inst.ID)
+			if n < want {
+				remedy = fmt.Sprintf("Relaunch %s in a subnet of the declared VPC so that it has its network interface.", inst.ID)
+			}
+			return fail(fmt.Sprintf("%s has %s%s; the appliance needs exactly %d.", inst.ID, plural(n, "network interface"), list, want),
+				remedy, inst.ID)
+		})
+	},
+}
+
+func cmpOrDefault(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return v
+}
