@@ -20,12 +20,16 @@ type Route struct {
 // Key is the API Gateway route key, e.g. "POST /api/submissions".
 func (r Route) Key() string { return r.Method + " " + r.Path }
 
-// APIRoutes are the public routes. Anything else under GET (the form, its
-// assets, /api/health) reaches the function through GET /{proxy+}.
+// APIRoutes are the public routes; /approvals/{id} is the PM's signed
+// approval link (GET shows the gate, POST decides it). Anything else under
+// GET (the form, its assets, /api/health) reaches the function through
+// GET /{proxy+}.
 var APIRoutes = []Route{
 	{"POST", "/api/submissions"},
 	{"GET", "/api/submissions/{id}"},
 	{"GET", "/api/schema"},
+	{"GET", "/approvals/{id}"},
+	{"POST", "/approvals/{id}"},
 	{"GET", "/"},
 	{"GET", "/{proxy+}"},
 }
@@ -121,6 +125,7 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 
 	suppress(api, "AwsSolutions-APIG4",
 		"The intake API is public by design: customers open the form from a link their project manager sends and have no AWS identity. "+
-			"A submission is reached only through its unguessable id (and, later, signed single-use links); the stage is throttled and every request is access-logged.")
+			"A submission is reached only through its unguessable id, and a gate is decided only through a signed, expiring approval link "+
+			"(/approvals/{id}, HMAC key in Secrets Manager); the stage is throttled and every request is access-logged.")
 	return &API{Scope: c, HTTPAPI: api, Stage: stage, AccessLog: accessLog, URL: stage.Url()}
 }

@@ -7,40 +7,95 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/psaas/appliance-intake/pkg/workflow"
 )
 
 // Context keys the app reads (cdk.json "context", `cdk -c key=value`, or the
 // CDK_CONTEXT_JSON variable). Every key is optional.
 const (
-	CtxPMEmail             = "pmEmail"             // project manager's address (notify: PM_EMAIL)
-	CtxSenderEmail         = "senderEmail"         // verified SES sender (notify: SENDER_EMAIL); empty = email disabled
-	CtxPublicBaseURL       = "publicBaseUrl"       // e.g. https://intake.example.com; empty = the API's own URL
-	CtxLambdaAssetDir      = "lambdaAssetDir"      // holds <name>/bootstrap per function
-	CtxApprovalTimeoutDays = "approvalTimeoutDays" // approval gate timeout (not wired yet)
-	CtxCorsOrigin          = "corsOrigin"          // browser origin allowed to call the API; empty = no CORS
-	CtxServiceAccountID    = "serviceAccountId"    // default of the verifier role template's ServiceAccountId parameter
+	CtxPMEmail                = "pmEmail"                // project manager's address (notify: PM_EMAIL)
+	CtxSenderEmail            = "senderEmail"            // verified SES sender (notify: SENDER_EMAIL); empty = email disabled
+	CtxPublicBaseURL          = "publicBaseUrl"          // e.g. https://intake.example.com; empty = the API's own URL
+	CtxLambdaAssetDir         = "lambdaAssetDir"         // holds <name>/bootstrap per function
+	CtxApprovalTimeoutDays    = "approvalTimeoutDays"    // how long the PM has to decide an approval gate
+	CtxApprovalReminderDays   = "approvalReminderDays"   // the reminder goes out this long before the approval expires
+	CtxDeployTimeoutDays      = "deployTimeoutDays"      // how long a deployment confirmation may take
+	CtxHealthIntervalSeconds  = "healthIntervalSeconds"  // pause between two health checks of an environment
+	CtxHealthWindowMinutes    = "healthWindowMinutes"    // how long an environment may take to become healthy
+	CtxHealthCheckURLTemplate = "healthCheckUrlTemplate" // URL checked after a deployment; {host} = the manage hostname
+	CtxCorsOrigin             = "corsOrigin"             // browser origin allowed to call the API; empty = no CORS
+	CtxServiceAccountID       = "serviceAccountId"       // default of the verifier role template's ServiceAccountId parameter
 )
 
-// Defaults for the context keys.
+// ContextKeys lists every context key the app reads.
+var ContextKeys = []string{
+	CtxPMEmail, CtxSenderEmail, CtxPublicBaseURL, CtxLambdaAssetDir,
+	CtxApprovalTimeoutDays, CtxApprovalReminderDays, CtxDeployTimeoutDays,
+	CtxHealthIntervalSeconds, CtxHealthWindowMinutes, CtxHealthCheckURLTemplate,
+	CtxCorsOrigin, CtxServiceAccountID,
+}
+
+// Defaults for the context keys. The timings are workflow.DefaultSettings().
 const (
-	DefaultLambdaAssetDir      = ".build/lambda"
-	DefaultApprovalTimeoutDays = 7
+	DefaultLambdaAssetDir         = ".build/lambda"
+	DefaultApprovalTimeoutDays    = 7
+	DefaultApprovalReminderDays   = 2
+	DefaultDeployTimeoutDays      = 14
+	DefaultHealthIntervalSeconds  = 60
+	DefaultHealthWindowMinutes    = 30
+	DefaultHealthCheckURLTemplate = "https://{host}/testall"
 )
+
+// HostPlaceholder is replaced by the appliance's manage hostname in the
+// health-check URL template.
+const HostPlaceholder = "{host}"
+
+// MaxHealthAttempts bounds the health-check loop of one environment: each
+// attempt adds about ten events to the execution history, which Step
+// Functions caps at 25,000 events per execution (two environments).
+const MaxHealthAttempts = 500
 
 // Config is the app's resolved context.
 type Config struct {
-	PMEmail             string
-	SenderEmail         string
-	PublicBaseURL       string
-	LambdaAssetDir      string
-	ApprovalTimeoutDays int
-	CorsOrigin          string
+	PMEmail        string
+	SenderEmail    string
+	PublicBaseURL  string
+	LambdaAssetDir string
+	// Workflow timings (see workflow.Settings).
+	ApprovalTimeoutDays   int
+	ApprovalReminderDays  int
+	DeployTimeoutDays     int
+	HealthIntervalSeconds int
+	HealthWindowMinutes   int
+	// HealthCheckURLTemplate is the health function's
+	// HEALTHCHECK_URL_TEMPLATE; it contains {host}.
+	HealthCheckURLTemplate string
+	CorsOrigin             string
 	// ServiceAccountID pre-fills the verifier role template's
 	// ServiceAccountId parameter; empty means the customer must supply it.
 	ServiceAccountID string
 }
+
+// WorkflowSettings are the workflow timings of the configuration; the
+// function ARNs are left for NewWorkflow to fill in.
+func (c Config) WorkflowSettings() workflow.Settings {
+	const day = 24 * time.Hour
+	return workflow.Settings{
+		ApprovalTimeout:  time.Duration(c.ApprovalTimeoutDays) * day,
+		ApprovalReminder: time.Duration(c.ApprovalReminderDays) * day,
+		DeployTimeout:    time.Duration(c.DeployTimeoutDays) * day,
+		HealthInterval:   time.Duration(c.HealthIntervalSeconds) * time.Second,
+		HealthWindow:     time.Duration(c.HealthWindowMinutes) * time.Minute,
+	}
+}
+
+// ApprovalLinkTTLHours is how long a signed approval link stays valid: the
+// whole approval gate (the reminder re-issues the same link) plus a day.
+func (c Config) ApprovalLinkTTLHours() int { return (c.ApprovalTimeoutDays + 1) * 24 }
 
 // ConfigFromContext reads and validates the context of node (normally the
 // App's), applying the defaults. Every problem is reported at once.
@@ -65,27 +120,78 @@ func configFrom(lookup func(key string) interface{}) (Config, error) {
 		}
 	}
 	cfg := Config{
-		PMEmail:          get(CtxPMEmail),
-		SenderEmail:      get(CtxSenderEmail),
-		PublicBaseURL:    strings.TrimRight(get(CtxPublicBaseURL), "/"),
-		LambdaAssetDir:   get(CtxLambdaAssetDir),
-		CorsOrigin:       get(CtxCorsOrigin),
-		ServiceAccountID: get(CtxServiceAccountID),
+		PMEmail:                get(CtxPMEmail),
+		SenderEmail:            get(CtxSenderEmail),
+		PublicBaseURL:          strings.TrimRight(get(CtxPublicBaseURL), "/"),
+		LambdaAssetDir:         get(CtxLambdaAssetDir),
+		HealthCheckURLTemplate: get(CtxHealthCheckURLTemplate),
+		CorsOrigin:             get(CtxCorsOrigin),
+		ServiceAccountID:       get(CtxServiceAccountID),
 	}
 	var problems []string
 	if cfg.LambdaAssetDir == "" {
 		cfg.LambdaAssetDir = DefaultLambdaAssetDir
 	}
-	cfg.ApprovalTimeoutDays = DefaultApprovalTimeoutDays
-	if s := get(CtxApprovalTimeoutDays); s != "" {
+
+	// Whole numbers within [lo, hi]; a bad value keeps the default so the
+	// checks between keys below do not report it a second time.
+	timingsOK := true
+	number := func(key string, def, lo, hi int, unit string) int {
+		s := get(key)
+		if s == "" {
+			return def
+		}
 		n, err := strconv.Atoi(s)
-		// A task token wait can last at most a year (the execution limit).
-		if err != nil || n < 1 || n > 365 {
-			problems = append(problems, fmt.Sprintf("%s: want a whole number of days from 1 to 365, got %q", CtxApprovalTimeoutDays, s))
-		} else {
-			cfg.ApprovalTimeoutDays = n
+		if err != nil || n < lo || n > hi {
+			problems = append(problems, fmt.Sprintf("%s: want a whole number of %s from %d to %d, got %q", key, unit, lo, hi, s))
+			timingsOK = false
+			return def
+		}
+		return n
+	}
+	// A task token wait can last at most a year (the execution limit).
+	cfg.ApprovalTimeoutDays = number(CtxApprovalTimeoutDays, DefaultApprovalTimeoutDays, 1, 365, "days")
+	cfg.ApprovalReminderDays = number(CtxApprovalReminderDays, DefaultApprovalReminderDays, 1, 364, "days")
+	cfg.DeployTimeoutDays = number(CtxDeployTimeoutDays, DefaultDeployTimeoutDays, 1, 365, "days")
+	cfg.HealthIntervalSeconds = number(CtxHealthIntervalSeconds, DefaultHealthIntervalSeconds, 1, 3600, "seconds")
+	cfg.HealthWindowMinutes = number(CtxHealthWindowMinutes, DefaultHealthWindowMinutes, 1, 7*24*60, "minutes")
+	if timingsOK {
+		if cfg.ApprovalReminderDays >= cfg.ApprovalTimeoutDays {
+			problems = append(problems, fmt.Sprintf("%s: the reminder (%d days before expiry) must come after the approval is requested, so it must be less than %s (%d)",
+				CtxApprovalReminderDays, cfg.ApprovalReminderDays, CtxApprovalTimeoutDays, cfg.ApprovalTimeoutDays))
+			timingsOK = false
+		}
+		if cfg.HealthWindowMinutes*60 < cfg.HealthIntervalSeconds {
+			problems = append(problems, fmt.Sprintf("%s: the window (%d min) must be at least one %s (%d s)",
+				CtxHealthWindowMinutes, cfg.HealthWindowMinutes, CtxHealthIntervalSeconds, cfg.HealthIntervalSeconds))
+			timingsOK = false
+		} else if n := cfg.HealthWindowMinutes*60/cfg.HealthIntervalSeconds + 1; n > MaxHealthAttempts {
+			problems = append(problems, fmt.Sprintf("%s / %s: %d min every %d s is %d checks per environment; at most %d keep an execution within Step Functions' 25,000-event history",
+				CtxHealthWindowMinutes, CtxHealthIntervalSeconds, cfg.HealthWindowMinutes, cfg.HealthIntervalSeconds, n, MaxHealthAttempts))
+			timingsOK = false
 		}
 	}
+	if timingsOK {
+		// The workflow's own rules (e.g. all gates within an execution's year).
+		s := cfg.WorkflowSettings()
+		s.VerifyFunctionArn, s.NotifyFunctionArn, s.HealthFunctionArn = "verify", "notify", "health"
+		if err := s.Validate(); err != nil {
+			problems = append(problems, fmt.Sprintf("%s, %s, %s, %s, %s: %s", CtxApprovalTimeoutDays, CtxApprovalReminderDays,
+				CtxDeployTimeoutDays, CtxHealthIntervalSeconds, CtxHealthWindowMinutes, strings.ReplaceAll(err.Error(), "\n", "; ")))
+		}
+	}
+
+	if cfg.HealthCheckURLTemplate == "" {
+		cfg.HealthCheckURLTemplate = DefaultHealthCheckURLTemplate
+	} else if !strings.Contains(cfg.HealthCheckURLTemplate, HostPlaceholder) {
+		problems = append(problems, fmt.Sprintf("%s: must contain %s (the appliance's manage hostname), like %s, got %q",
+			CtxHealthCheckURLTemplate, HostPlaceholder, DefaultHealthCheckURLTemplate, cfg.HealthCheckURLTemplate))
+	} else if u, err := url.Parse(strings.ReplaceAll(cfg.HealthCheckURLTemplate, HostPlaceholder, "appliance.example.com")); err != nil ||
+		(u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("%s: want an absolute http(s) URL like %s, got %q",
+			CtxHealthCheckURLTemplate, DefaultHealthCheckURLTemplate, cfg.HealthCheckURLTemplate))
+	}
+
 	for key, v := range map[string]string{CtxPMEmail: cfg.PMEmail, CtxSenderEmail: cfg.SenderEmail} {
 		if v == "" {
 			continue

@@ -19,10 +19,11 @@ const (
 	FunctionIntake = "intake"
 	FunctionVerify = "verify"
 	FunctionNotify = "notify"
+	FunctionHealth = "health"
 )
 
 // FunctionNames lists every Lambda function of the service.
-var FunctionNames = []string{FunctionIntake, FunctionVerify, FunctionNotify}
+var FunctionNames = []string{FunctionIntake, FunctionVerify, FunctionNotify, FunctionHealth}
 
 // LogRetention is how long every log group of the service keeps its events.
 const LogRetention = awslogs.RetentionDays_THREE_MONTHS

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"strconv"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/psaas/appliance-intake/pkg/workflow"
 )
 
 // ServiceStackProps configures the service stack.
@@ -17,15 +18,18 @@ type ServiceStackProps struct {
 }
 
 // ServiceStack is the Appliance Intake service: table, functions, install
-// workflow and public HTTP API.
+// workflow, approval link signing key and public HTTP API.
 type ServiceStack struct {
 	Stack    awscdk.Stack
 	Data     *Data
 	Intake   *GoFunction
 	Verify   *GoFunction
 	Notify   *GoFunction
+	Health   *GoFunction
 	Workflow *Workflow
 	API      *API
+	// SigningKey signs approval links (notify) and checks them (intake).
+	SigningKey awssecretsmanager.Secret
 }
 
 // NewServiceStack wires the service. It fails (rather than synthesizing a
@@ -48,6 +52,12 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 
 	s.Data = NewData(stack, "Data", nil)
 	table := s.Data.Table
+	s.SigningKey = NewSigningKey(stack, "ApprovalSigningKey")
+	// Approval links: signed with the key, valid for the whole gate.
+	approvalEnv := map[string]string{
+		"SIGNING_KEY_SECRET_ARN":  *s.SigningKey.SecretArn(),
+		"APPROVAL_LINK_TTL_HOURS": strconv.Itoa(cfg.ApprovalLinkTTLHours()),
+	}
 
 	common := func(extra map[string]string) map[string]string {
 		env := map[string]string{"TABLE_NAME": *table.TableName(), "LOG_LEVEL": "info"}
@@ -69,19 +79,31 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Name: FunctionNotify, AssetDir: cfg.LambdaAssetDir,
 		Description: "Appliance Intake: records a stage change and tells the project manager",
 		MemorySize:  256, Timeout: awscdk.Duration_Seconds(jsii.Number(30)),
-		Environment: common(map[string]string{
+		Environment: common(merge(approvalEnv, map[string]string{
 			"PM_EMAIL":        cfg.PMEmail,
 			"SENDER_EMAIL":    cfg.SenderEmail,
 			"PUBLIC_BASE_URL": cfg.PublicBaseURL,
+		})),
+	}); err != nil {
+		return nil, err
+	}
+	if s.Health, err = NewGoFunction(stack, "Health", &GoFunctionProps{
+		Name: FunctionHealth, AssetDir: cfg.LambdaAssetDir,
+		Description: "Appliance Intake: checks a deployed environment's health URL once",
+		MemorySize:  256, Timeout: awscdk.Duration_Seconds(jsii.Number(30)),
+		Environment: common(map[string]string{
+			"HEALTHCHECK_URL_TEMPLATE": cfg.HealthCheckURLTemplate,
 		}),
 	}); err != nil {
 		return nil, err
 	}
 
 	if s.Workflow, err = NewWorkflow(stack, "Workflow", &WorkflowProps{
+		Settings: cfg.WorkflowSettings(),
 		Functions: map[string]awslambda.IFunction{
-			workflow.VerifyFunctionArn: s.Verify.Function,
-			workflow.NotifyFunctionArn: s.Notify.Function,
+			PlaceholderVerify: s.Verify.Function,
+			PlaceholderNotify: s.Notify.Function,
+			PlaceholderHealth: s.Health.Function,
 		},
 	}); err != nil {
 		return nil, err
@@ -90,18 +112,23 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 
 	if s.Intake, err = NewGoFunction(stack, "Intake", &GoFunctionProps{
 		Name: FunctionIntake, AssetDir: cfg.LambdaAssetDir,
-		Description: "Appliance Intake: HTTP API (form, submissions, status)",
+		Description: "Appliance Intake: HTTP API (form, submissions, status, approvals)",
 		MemorySize:  256, Timeout: awscdk.Duration_Seconds(jsii.Number(10)),
-		Environment: common(map[string]string{
+		Environment: common(merge(approvalEnv, map[string]string{
 			"STATE_MACHINE_ARN": *sm.StateMachineArn(),
 			"PUBLIC_BASE_URL":   cfg.PublicBaseURL,
-		}),
+		})),
 	}); err != nil {
 		return nil, err
 	}
 
-	for _, fn := range []*GoFunction{s.Intake, s.Verify, s.Notify} {
+	for _, fn := range []*GoFunction{s.Intake, s.Verify, s.Notify, s.Health} {
 		table.GrantReadWriteData(fn.Role)
+	}
+	// Notify signs approval links, intake checks them: nobody else reads
+	// the key.
+	for _, fn := range []*GoFunction{s.Intake, s.Notify} {
+		s.SigningKey.GrantRead(fn.Role, nil)
 	}
 
 	// Intake starts one execution per submission version and reads its
@@ -122,6 +149,15 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		"states:DescribeExecution acts on execution ARNs, which are named at run time after the submission id and version; "+
 			"the wildcard covers only the executions of this one state machine.",
 		"Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<"+smID+".Name>:*")
+
+	// Intake answers the approval and deployment gates with the PM's
+	// decision. Step Functions authorizes SendTaskSuccess against the state
+	// machine the token belongs to; failure and heartbeat are never sent.
+	s.Intake.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("AnswerWorkflowGates"),
+		Actions:   jsii.Strings("states:SendTaskSuccess"),
+		Resources: jsii.Strings(*sm.StateMachineArn()),
+	}))
 
 	grantSendEmail(s.Notify, cfg.SenderEmail)
 
@@ -163,4 +199,15 @@ func grantSendEmail(fn *GoFunction, sender string) {
 		"ses:SendEmail is authorized against the sender identity (address or domain) and, in the SES sandbox, against each recipient's "+
 			"identity, so it is granted on identities of this account and region only, with the condition ses:FromAddress = the configured sender.",
 		"Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*")
+}
+
+// merge returns a new map with the entries of all maps, later ones winning.
+func merge(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -18,8 +18,8 @@ func TestFunctions(t *testing.T) {
 	f := getFixture(t)
 	stack := f.svc.Stack
 	fns := f.svcJSON.resources("AWS::Lambda::Function")
-	if len(fns) != 3 {
-		t.Fatalf("want 3 Lambda functions, got %d: %v", len(fns), keys(toAny(fns)))
+	if len(fns) != len(FunctionNames) {
+		t.Fatalf("want %d Lambda functions (%v), got %d: %v", len(FunctionNames), FunctionNames, len(fns), keys(toAny(fns)))
 	}
 	mustNotPanic(t, "every function is provided.al2023/arm64/bootstrap with active tracing", func() {
 		f.svcTpl.AllResourcesProperties(jsii.String("AWS::Lambda::Function"), &map[string]interface{}{
@@ -32,6 +32,7 @@ func TestFunctions(t *testing.T) {
 
 	tableRef := ref(logicalID(t, stack, f.svc.Data.Table))
 	smRef := ref(logicalID(t, stack, f.svc.Workflow.StateMachine))
+	keyRef := ref(logicalID(t, stack, f.svc.SigningKey))
 	cases := []struct {
 		fn      *GoFunction
 		memory  float64
@@ -40,12 +41,17 @@ func TestFunctions(t *testing.T) {
 	}{
 		{f.svc.Intake, 256, 10, map[string]interface{}{
 			"TABLE_NAME": tableRef, "LOG_LEVEL": "info", "STATE_MACHINE_ARN": smRef, "PUBLIC_BASE_URL": testBaseURL,
+			"SIGNING_KEY_SECRET_ARN": keyRef, "APPROVAL_LINK_TTL_HOURS": "192",
 		}},
 		{f.svc.Verify, 512, 120, map[string]interface{}{
 			"TABLE_NAME": tableRef, "LOG_LEVEL": "info",
 		}},
 		{f.svc.Notify, 256, 30, map[string]interface{}{
 			"TABLE_NAME": tableRef, "LOG_LEVEL": "info", "PM_EMAIL": testPMEmail, "SENDER_EMAIL": testSenderEmail, "PUBLIC_BASE_URL": testBaseURL,
+			"SIGNING_KEY_SECRET_ARN": keyRef, "APPROVAL_LINK_TTL_HOURS": "192",
+		}},
+		{f.svc.Health, 256, 30, map[string]interface{}{
+			"TABLE_NAME": tableRef, "LOG_LEVEL": "info", "HEALTHCHECK_URL_TEMPLATE": "https://{host}/testall",
 		}},
 	}
 	for _, c := range cases {
@@ -82,7 +88,7 @@ func TestFunctionGrants(t *testing.T) {
 	smID := logicalID(t, stack, f.svc.Workflow.StateMachine)
 	byRole := policyStatementsByRole(f.svcJSON)
 
-	for _, fn := range []*GoFunction{f.svc.Intake, f.svc.Verify, f.svc.Notify} {
+	for _, fn := range []*GoFunction{f.svc.Intake, f.svc.Verify, f.svc.Notify, f.svc.Health} {
 		role := logicalID(t, stack, fn.Role)
 		stmts := byRole[role]
 		if !hasStatement(stmts, "dynamodb:PutItem", table) || !hasStatement(stmts, "dynamodb:Query", table) {
@@ -108,7 +114,7 @@ func TestFunctionGrants(t *testing.T) {
 	if !hasAction(intake, "states:DescribeExecution") {
 		t.Errorf("intake cannot read execution status: %s", js(intake))
 	}
-	for _, role := range []string{logicalID(t, stack, f.svc.Verify.Role), logicalID(t, stack, f.svc.Intake.Role)} {
+	for _, role := range []string{logicalID(t, stack, f.svc.Verify.Role), logicalID(t, stack, f.svc.Intake.Role), logicalID(t, stack, f.svc.Health.Role)} {
 		if hasAction(byRole[role], "ses:SendEmail") {
 			t.Errorf("%s may send email; only notify should", role)
 		}
@@ -202,20 +208,26 @@ func TestStateMachine(t *testing.T) {
 	}
 
 	// CloudFormation substitutes ${Name} from DefinitionSubstitutions at
-	// deploy time: every placeholder must map to the right function ARN and
-	// no ${...} may be left without a value.
+	// deploy time: the definition is pkg/workflow's, rendered with the
+	// configured timings, and every placeholder maps to its function's ARN.
 	def, ok := p["DefinitionString"].(string)
 	if !ok {
 		t.Fatalf("DefinitionString is %s, want the definition as a string", js(p["DefinitionString"]))
 	}
-	if def != workflow.Template() {
-		t.Errorf("DefinitionString differs from workflow.Template()")
+	rendered, err := RenderDefinition(workflow.DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def != rendered {
+		t.Errorf("DefinitionString differs from workflow.Definition with the default settings")
 	}
 	verifyArn := getAttArn(logicalID(t, stack, f.svc.Verify.Function))
 	notifyArn := getAttArn(logicalID(t, stack, f.svc.Notify.Function))
+	healthArn := getAttArn(logicalID(t, stack, f.svc.Health.Function))
 	wantSubs := map[string]interface{}{
-		workflow.VerifyFunctionArn: verifyArn,
-		workflow.NotifyFunctionArn: notifyArn,
+		PlaceholderVerify: verifyArn,
+		PlaceholderNotify: notifyArn,
+		PlaceholderHealth: healthArn,
 	}
 	subs := obj(p["DefinitionSubstitutions"])
 	if !reflect.DeepEqual(subs, wantSubs) {
@@ -224,11 +236,6 @@ func TestStateMachine(t *testing.T) {
 	for _, m := range regexp.MustCompile(`\$\{([^}]*)\}`).FindAllStringSubmatch(def, -1) {
 		if _, ok := subs[m[1]]; !ok {
 			t.Errorf("definition placeholder %s has no substitution", m[0])
-		}
-	}
-	for _, name := range workflow.Placeholders() {
-		if _, ok := subs[name]; !ok {
-			t.Errorf("workflow.Placeholders() name %s has no substitution", name)
 		}
 	}
 
@@ -249,7 +256,7 @@ func TestStateMachine(t *testing.T) {
 		}
 	}
 	sort.Strings(invoked)
-	want := []string{js(verifyArn), js(notifyArn)}
+	want := []string{js(verifyArn), js(notifyArn), js(healthArn)}
 	sort.Strings(want)
 	if !reflect.DeepEqual(invoked, want) {
 		t.Errorf("state machine may invoke %v, want exactly %v", invoked, want)
@@ -273,7 +280,8 @@ func TestAPI(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("routes %v, want %v", got, want)
 	}
-	for _, r := range []string{"POST /api/submissions", "GET /api/submissions/{id}", "GET /api/schema", "GET /", "GET /{proxy+}"} {
+	for _, r := range []string{"POST /api/submissions", "GET /api/submissions/{id}", "GET /api/schema",
+		"GET /approvals/{id}", "POST /approvals/{id}", "GET /", "GET /{proxy+}"} {
 		if !slices.Contains(got, r) {
 			t.Errorf("missing route %s", r)
 		}
@@ -320,6 +328,94 @@ func TestCorsOrigin(t *testing.T) {
 			},
 		})
 	})
+}
+
+// TestSigningKey: one generated, retained secret that only intake and
+// notify may read, without rotation (suppressed with a reason).
+func TestSigningKey(t *testing.T) {
+	f := getFixture(t)
+	stack := f.svc.Stack
+	secrets := f.svcJSON.resources("AWS::SecretsManager::Secret")
+	if len(secrets) != 1 {
+		t.Fatalf("want one secret, got %v", keys(toAny(secrets)))
+	}
+	id := logicalID(t, stack, f.svc.SigningKey)
+	r := f.svcJSON.resource(t, id)
+	if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
+		t.Errorf("secret policies %v/%v, want Retain (outstanding links must stay verifiable)", r["DeletionPolicy"], r["UpdateReplacePolicy"])
+	}
+	want := map[string]interface{}{"PasswordLength": 64.0, "ExcludePunctuation": true}
+	if got := props(r)["GenerateSecretString"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("GenerateSecretString = %s, want %s", js(got), js(want))
+	}
+	if props(r)["SecretString"] != nil {
+		t.Errorf("the key's value is in the template")
+	}
+	if n := len(f.svcJSON.resources("AWS::SecretsManager::RotationSchedule")); n != 0 {
+		t.Errorf("%d rotation schedules; rotating would invalidate every outstanding approval link", n)
+	}
+	var reason string
+	for _, s := range list(obj(obj(r["Metadata"])["cdk_nag"])["rules_to_suppress"]) {
+		if obj(s)["id"] == "AwsSolutions-SMG4" {
+			reason, _ = obj(s)["reason"].(string)
+		}
+	}
+	if !strings.Contains(reason, "approval link") {
+		t.Errorf("AwsSolutions-SMG4 suppression reason %q does not explain the missing rotation", reason)
+	}
+
+	// Readers: every statement that names the secret or a Secrets Manager
+	// action, anywhere in the template.
+	secretRef := js(ref(id))
+	readers := map[string][]string{}
+	for _, s := range statements(f.svcJSON) {
+		names := strings.Contains(js(s.statement["Resource"]), secretRef)
+		for _, a := range list(s.statement["Action"]) {
+			if names || strings.HasPrefix(a.(string), "secretsmanager:") {
+				if !reflect.DeepEqual(s.statement["Resource"], ref(id)) {
+					t.Errorf("%s: %s on %s, want only the signing key", s.where, a, js(s.statement["Resource"]))
+				}
+				readers[s.where] = append(readers[s.where], a.(string))
+			}
+		}
+	}
+	policyOf := func(fn *GoFunction) string {
+		return logicalID(t, stack, fn.Role.Node().FindChild(jsii.String("DefaultPolicy")))
+	}
+	wantReaders := map[string][]string{}
+	for _, fn := range []*GoFunction{f.svc.Intake, f.svc.Notify} {
+		wantReaders[policyOf(fn)] = []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+	}
+	if !reflect.DeepEqual(readers, wantReaders) {
+		t.Errorf("signing key access:\n got  %v\n want %v (intake and notify only, read only)", readers, wantReaders)
+	}
+}
+
+// TestGateAnswers: only intake answers task tokens, only with success, only
+// for this state machine.
+func TestGateAnswers(t *testing.T) {
+	f := getFixture(t)
+	stack := f.svc.Stack
+	intakeRole := logicalID(t, stack, f.svc.Intake.Role)
+	smRef := ref(logicalID(t, stack, f.svc.Workflow.StateMachine))
+	found := false
+	for role, stmts := range policyStatementsByRole(f.svcJSON) {
+		for _, s := range stmts {
+			for _, a := range list(s["Action"]) {
+				if !strings.HasPrefix(a.(string), "states:SendTask") {
+					continue
+				}
+				if role != intakeRole || a != "states:SendTaskSuccess" || !reflect.DeepEqual(s["Resource"], smRef) {
+					t.Errorf("%s: %s on %s; want only intake: states:SendTaskSuccess on the state machine", role, a, js(s["Resource"]))
+					continue
+				}
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("intake cannot send task success to the state machine: %s", js(policyStatementsByRole(f.svcJSON)[intakeRole]))
+	}
 }
 
 // wildcardAction matches "*" and "service:*"-style actions.

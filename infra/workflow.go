@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -16,19 +17,61 @@ import (
 	"github.com/psaas/appliance-intake/pkg/workflow"
 )
 
+// Placeholders of the rendered definition: CloudFormation replaces each
+// ${Name} with the function ARN given in DefinitionSubstitutions, so the
+// synthesized template keeps the definition readable.
+const (
+	PlaceholderVerify = "VerifyFunctionArn"
+	PlaceholderNotify = "NotifyFunctionArn"
+	PlaceholderHealth = "HealthFunctionArn"
+)
+
+// placeholderPattern finds every ${Name} in a rendered definition.
+var placeholderPattern = regexp.MustCompile(`\$\{([^}]*)\}`)
+
 // WorkflowProps configures the install workflow.
 type WorkflowProps struct {
-	// Functions maps every placeholder of workflow.Template() (e.g.
-	// workflow.VerifyFunctionArn) to the function whose ARN replaces it.
+	// Settings are the timings of the workflow (Config.WorkflowSettings());
+	// their function ARNs are ignored and set to the placeholders.
+	Settings workflow.Settings
+	// Functions maps every placeholder of the rendered definition (e.g.
+	// PlaceholderVerify) to the function whose ARN replaces it.
 	Functions map[string]awslambda.IFunction
 }
 
-// Workflow is the install state machine: the one ASL definition of
-// pkg/workflow, with function ARNs substituted by CloudFormation.
+// Workflow is the install state machine: the definition built by
+// workflow.Definition, with function ARNs substituted by CloudFormation.
 type Workflow struct {
 	Scope        constructs.Construct
 	StateMachine sfn.StateMachine
 	LogGroup     awslogs.LogGroup
+	// Definition is the rendered definition, with ${Name} placeholders.
+	Definition string
+}
+
+// RenderDefinition builds the definition from the timings of s with the
+// function ARNs as ${Placeholder}s.
+func RenderDefinition(s workflow.Settings) (string, error) {
+	s.VerifyFunctionArn = "${" + PlaceholderVerify + "}"
+	s.NotifyFunctionArn = "${" + PlaceholderNotify + "}"
+	s.HealthFunctionArn = "${" + PlaceholderHealth + "}"
+	def, err := workflow.Definition(s)
+	if err != nil {
+		return "", fmt.Errorf("state machine definition: %w", err)
+	}
+	return def, nil
+}
+
+// DefinitionPlaceholders returns the distinct ${Name} names of def, sorted.
+func DefinitionPlaceholders(def string) []string {
+	var names []string
+	for _, m := range placeholderPattern.FindAllStringSubmatch(def, -1) {
+		if !slices.Contains(names, m[1]) {
+			names = append(names, m[1])
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // NewWorkflow creates the STANDARD state machine with full execution logging
@@ -37,13 +80,17 @@ func NewWorkflow(scope constructs.Construct, id string, props *WorkflowProps) (*
 	if props == nil {
 		props = &WorkflowProps{}
 	}
+	def, err := RenderDefinition(props.Settings)
+	if err != nil {
+		return nil, err
+	}
 	var mapped []string
 	for name, fn := range props.Functions {
 		if fn != nil {
 			mapped = append(mapped, name)
 		}
 	}
-	names, err := checkPlaceholders(workflow.Placeholders(), mapped)
+	names, err := checkPlaceholders(DefinitionPlaceholders(def), mapped)
 	if err != nil {
 		return nil, err
 	}
@@ -65,9 +112,9 @@ func NewWorkflow(scope constructs.Construct, id string, props *WorkflowProps) (*
 		Retention:    LogRetention,
 	})
 	sm := sfn.NewStateMachine(c, jsii.String("StateMachine"), &sfn.StateMachineProps{
-		Comment:                 jsii.String("Appliance Intake install workflow (pkg/workflow/statemachine.asl.json)"),
+		Comment:                 jsii.String("Appliance Intake install workflow (pkg/workflow.Definition)"),
 		StateMachineType:        sfn.StateMachineType_STANDARD,
-		DefinitionBody:          sfn.DefinitionBody_FromString(jsii.String(workflow.Template())),
+		DefinitionBody:          sfn.DefinitionBody_FromString(jsii.String(def)),
 		DefinitionSubstitutions: &subs,
 		Logs: &sfn.LogOptions{
 			Destination:          logGroup,
@@ -88,7 +135,7 @@ func NewWorkflow(scope constructs.Construct, id string, props *WorkflowProps) (*
 			"needs xray:PutTraceSegments, xray:PutTelemetryRecords, xray:GetSamplingRules, xray:GetSamplingTargets; none of these supports resource-level "+
 			"permissions, so AWS documents Resource \"*\" for them.",
 		"Resource::*")
-	return &Workflow{Scope: c, StateMachine: sm, LogGroup: logGroup}, nil
+	return &Workflow{Scope: c, StateMachine: sm, LogGroup: logGroup, Definition: def}, nil
 }
 
 // checkPlaceholders checks that every placeholder of the definition has a
@@ -116,7 +163,7 @@ func checkPlaceholders(placeholders, mapped []string) ([]string, error) {
 		problems = append(problems, "function(s) mapped to placeholder(s) the definition does not use: "+strings.Join(unused, ", "))
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("state machine definition (pkg/workflow/statemachine.asl.json): %s", strings.Join(problems, "; "))
+		return nil, fmt.Errorf("state machine definition (pkg/workflow.Definition): %s", strings.Join(problems, "; "))
 	}
 	names := slices.Clone(placeholders)
 	slices.Sort(names)
