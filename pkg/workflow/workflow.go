@@ -1,64 +1,14 @@
 // Package workflow holds what the install state machine and its task
-// functions share: the Amazon States Language definition (one definition for
-// the cloud and the local stack) and the JSON shapes of execution and task
-// inputs and outputs.
+// functions share: the Amazon States Language definition (built by one
+// function for the cloud and the local stack) and the JSON shapes of
+// execution and task inputs and outputs.
 package workflow
 
 import (
-	_ "embed"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/psaas/appliance-intake/pkg/verify"
 )
-
-//go:embed statemachine.asl.json
-var definition string
-
-// Placeholders in the definition, replaced with real function ARNs by CDK
-// (DefinitionSubstitutions) and by the local stack.
-const (
-	VerifyFunctionArn = "VerifyFunctionArn"
-	NotifyFunctionArn = "NotifyFunctionArn"
-)
-
-// Template returns the definition with its ${Name} placeholders intact.
-func Template() string { return definition }
-
-var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9]+)\}`)
-
-// Placeholders lists the substitution names the definition expects.
-func Placeholders() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, m := range placeholder.FindAllStringSubmatch(definition, -1) {
-		if !seen[m[1]] {
-			seen[m[1]] = true
-			out = append(out, m[1])
-		}
-	}
-	return out
-}
-
-// Render substitutes every placeholder; a missing value is an error so a
-// half-wired state machine is never created.
-func Render(values map[string]string) (string, error) {
-	var missing []string
-	out := placeholder.ReplaceAllStringFunc(definition, func(m string) string {
-		name := m[2 : len(m)-1]
-		v, ok := values[name]
-		if !ok {
-			missing = append(missing, name)
-			return m
-		}
-		return v
-	})
-	if len(missing) > 0 {
-		return "", fmt.Errorf("render state machine: no value for %s", strings.Join(missing, ", "))
-	}
-	return out, nil
-}
 
 // ExecutionName is the deterministic execution name for one submission
 // version, so a retried StartExecution can never run the workflow twice.
@@ -89,9 +39,16 @@ type VerifyOutput struct {
 
 // Notify events: each is a stage change the project manager hears about.
 const (
-	EventDevVerified      = "dev-verified"
-	EventChangesRequested = "changes-requested"
-	EventFailed           = "failed"
+	EventChangesRequested  = "changes-requested"
+	EventApprovalRequested = "approval-requested"
+	EventApprovalReminder  = "approval-reminder"
+	EventRejected          = "rejected"
+	EventExpired           = "expired"
+	EventDeployRequested   = "deploy-requested"
+	EventDeployFailed      = "deploy-failed"
+	EventUnhealthy         = "unhealthy"
+	EventCompleted         = "completed"
+	EventFailed            = "failed"
 )
 
 // NotifyInput is the notify task's payload.
@@ -102,6 +59,40 @@ type NotifyInput struct {
 	Environment  string     `json:"environment"`
 	ReportKey    string     `json:"reportKey,omitempty"`
 	Error        *TaskError `json:"error,omitempty"`
+	// Gate, Kind and TaskToken are set on the waitForTaskToken gates.
+	Gate      string `json:"gate,omitempty"`
+	Kind      string `json:"kind,omitempty"` // approve | deploy
+	TaskToken string `json:"taskToken,omitempty"`
+	// Decision is the PM's answer that led here (rejected, deploy failed).
+	Decision *Decision `json:"decision,omitempty"`
+	// Health is the last health-check result (unhealthy).
+	Health *HealthOutput `json:"health,omitempty"`
+}
+
+// Decision is what an approval link sends back with SendTaskSuccess.
+type Decision struct {
+	Decision   string `json:"decision"` // approved | rejected | deployed | failed
+	Actor      string `json:"actor"`
+	Comment    string `json:"comment,omitempty"`
+	ApprovalID string `json:"approvalId,omitempty"`
+}
+
+// HealthInput is the health-check task's payload.
+type HealthInput struct {
+	SubmissionID string `json:"submissionId"`
+	Version      int    `json:"version"`
+	Environment  string `json:"environment"`
+	Attempt      int    `json:"attempt"`
+	MaxAttempts  int    `json:"maxAttempts"`
+}
+
+// HealthOutput is one health-check attempt's result.
+type HealthOutput struct {
+	Healthy bool   `json:"healthy"`
+	Attempt int    `json:"attempt"`
+	GiveUp  bool   `json:"giveUp"`
+	URL     string `json:"url"`
+	Detail  string `json:"detail"`
 }
 
 // TaskError is what a Catch puts at ResultPath: the error name and cause.
@@ -118,16 +109,23 @@ type NotifyOutput struct {
 
 // Submission statuses: where the install stands as a whole.
 const (
-	StatusReceived         = "received"
-	StatusInProgress       = "in-progress"
-	StatusAwaitingApproval = "awaiting-approval"
-	StatusChangesRequested = "changes-requested"
-	StatusFailed           = "failed"
+	StatusReceived           = "received"
+	StatusInProgress         = "in-progress"
+	StatusAwaitingApproval   = "awaiting-approval"
+	StatusAwaitingDeployment = "awaiting-deployment"
+	StatusChangesRequested   = "changes-requested"
+	StatusRejected           = "rejected"
+	StatusExpired            = "expired"
+	StatusFailed             = "failed"
+	StatusCompleted          = "completed"
 )
 
 // Stages: the step of the install the status refers to, in flow order.
 const (
-	StageIntake     = "intake"
-	StageVerifyDev  = "verify-dev"
-	StageApproveDev = "approve-dev"
+	StageIntake    = "intake"
+	StageCompleted = "completed"
 )
+
+// Stages lists the install's stages in flow order, for timelines.
+var Stages = []string{StageIntake, "verify-dev", "approve-dev", "deploy-dev", "healthcheck-dev",
+	"verify-prod", "approve-prod", "deploy-prod", "healthcheck-prod", StageCompleted}

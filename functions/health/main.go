@@ -1,0 +1,31 @@
+// Command health is the workflow's health-check task: one GET of the
+// appliance's /testall per invocation; the state machine waits and repeats.
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/psaas/appliance-intake/pkg/awsx"
+	"github.com/psaas/appliance-intake/pkg/health"
+	"github.com/psaas/appliance-intake/pkg/install"
+	"github.com/psaas/appliance-intake/pkg/store"
+)
+
+func main() {
+	log := awsx.Logger()
+	env := awsx.MustEnv(log, "TABLE_NAME")
+	cfg, err := awsx.Config(context.Background())
+	if err != nil {
+		log.Error("start", "error", err)
+		os.Exit(1)
+	}
+	checker := health.New(&http.Client{Timeout: 15 * time.Second}, os.Getenv("HEALTHCHECK_URL_TEMPLATE"))
+	tasks := install.New(store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"]), nil,
+		install.Config{Health: checker, Logger: log})
+	lambda.Start(tasks.Health)
+}
