@@ -71,10 +71,21 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Name: FunctionVerify, AssetDir: cfg.LambdaAssetDir,
 		Description: "Appliance Intake: verifies one environment of a submission version",
 		MemorySize:  512, Timeout: awscdk.Duration_Seconds(jsii.Number(120)),
-		Environment: common(nil),
+		Environment: common(map[string]string{"VERIFY_MODE": "aws"}),
 	}); err != nil {
 		return nil, err
 	}
+	// Verification reads customer accounts only through the role they
+	// deploy from our template: AssumeRole on that role name, any account.
+	s.Verify.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("AssumeCustomerVerifierRole"),
+		Actions:   jsii.Strings("sts:AssumeRole"),
+		Resources: jsii.Strings("arn:" + *awscdk.Aws_PARTITION() + ":iam::*:role/" + VerifierRoleName),
+	}))
+	suppress(s.Verify.Role, "AwsSolutions-IAM5",
+		"Customers' account ids are only known at run time (from each checklist); the grant is limited to sts:AssumeRole on the one role name "+
+			"our template creates, whose trust policy in turn requires our account and the customer's ExternalId.",
+		"Resource::arn:<AWS::Partition>:iam::*:role/"+VerifierRoleName)
 	if s.Notify, err = NewGoFunction(stack, "Notify", &GoFunctionProps{
 		Name: FunctionNotify, AssetDir: cfg.LambdaAssetDir,
 		Description: "Appliance Intake: records a stage change and tells the project manager",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"reflect"
 	"regexp"
 	"slices"
@@ -44,7 +45,7 @@ func TestFunctions(t *testing.T) {
 			"SIGNING_KEY_SECRET_ARN": keyRef, "APPROVAL_LINK_TTL_HOURS": "192",
 		}},
 		{f.svc.Verify, 512, 120, map[string]interface{}{
-			"TABLE_NAME": tableRef, "LOG_LEVEL": "info",
+			"TABLE_NAME": tableRef, "LOG_LEVEL": "info", "VERIFY_MODE": "aws",
 		}},
 		{f.svc.Notify, 256, 30, map[string]interface{}{
 			"TABLE_NAME": tableRef, "LOG_LEVEL": "info", "PM_EMAIL": testPMEmail, "SENDER_EMAIL": testSenderEmail, "PUBLIC_BASE_URL": testBaseURL,
@@ -558,4 +559,30 @@ func toAny(m map[string]map[string]interface{}) map[string]interface{} {
 		out[k] = v
 	}
 	return out
+}
+
+// TestVerifyAssumesOnlyTheVerifierRole: the verify function may assume the
+// customer-side role by its fixed name in any account, and nothing else.
+func TestVerifyAssumesOnlyTheVerifierRole(t *testing.T) {
+	f := getFixture(t)
+	role := logicalID(t, f.svc.Stack, f.svc.Verify.Role)
+	found := false
+	for r, stmts := range policyStatementsByRole(f.svcJSON) {
+		for _, stmt := range stmts {
+			if !slices.Contains(list(stmt["Action"]), interface{}("sts:AssumeRole")) {
+				continue
+			}
+			if r != role {
+				t.Errorf("role %s may assume roles", r)
+			}
+			found = true
+			res, _ := json.Marshal(stmt["Resource"])
+			if !strings.Contains(string(res), ":iam::*:role/"+VerifierRoleName) || strings.Contains(string(res), `"*"`) {
+				t.Errorf("sts:AssumeRole resource %s", res)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("verify cannot assume the customer's verifier role")
+	}
 }
