@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-FUNCTIONS  := intake verify notify
+FUNCTIONS  := intake verify notify health
 HOST_DIR   := .build/host
 LAMBDA_DIR := .build/lambda
 PORT       ?= 8080

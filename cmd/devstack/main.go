@@ -43,16 +43,22 @@ Appliance Intake is running locally.
 
   API            %[1]s/api/submissions   (POST a checklist, GET /api/submissions/{id})
   JSON Schema    %[1]s/api/schema
-  Sent email     %[1]s/dev/outbox
-  AWS endpoint   %[2]s   (kumo; e.g. AWS_ENDPOINT_URL=%[2]s aws stepfunctions list-executions ...)
+  Outbox         %[1]s/dev/outbox        every email sent; approval links are in them
+  Appliances     %[1]s/dev/appliance/    simulated /testall endpoints (POST /dev/appliance/{host}/down to fail one)
+  AWS endpoint   %[2]s   (kumo; AWS_ENDPOINT_URL=%[2]s for the AWS CLI)
   State machine  %[3]s
 
 Try:
   curl -s -X POST -H 'Content-Type: application/json' -d @events/checklist.json %[1]s/api/submissions
   curl -s %[1]s/api/submissions/<id>
+  then open the approval link from %[1]s/dev/outbox in a browser, approve, confirm the
+  deployment, and watch the status move through DEV and PROD to "completed".
+
+The emulator ends an execution after 5 minutes of wall time, so locally a whole run
+(four clicks) must finish within 5 minutes of submitting; gates time out after %[4]s.
 
 Press Ctrl-C to stop.
-`, stack.URL, stack.Endpoint, stack.StateMachineArn)
+`, stack.URL, stack.Endpoint, stack.StateMachineArn, localstack.DevSettings().ApprovalTimeout)
 	<-ctx.Done()
 	fmt.Println("\nstopping…")
 	stack.Close()

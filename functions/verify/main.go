@@ -10,6 +10,7 @@ import (
 
 	"github.com/psaas/appliance-intake/pkg/awsx"
 	"github.com/psaas/appliance-intake/pkg/install"
+	"github.com/psaas/appliance-intake/pkg/inventory"
 	"github.com/psaas/appliance-intake/pkg/store"
 	"github.com/psaas/appliance-intake/pkg/verify"
 )
@@ -22,7 +23,13 @@ func main() {
 		log.Error("start", "error", err)
 		os.Exit(1)
 	}
-	tasks := install.New(store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"]), nil,
-		install.Config{Verify: verify.DefaultConfig(), Logger: log})
+	st := store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"])
+	tc := install.Config{Verify: verify.DefaultConfig(), Logger: log}
+	// VERIFY_MODE=static runs the document checks alone: the local stack
+	// has no customer accounts to read. Anything else reads the account.
+	if os.Getenv("VERIFY_MODE") != "static" {
+		tc.Inventory = &install.AWSReader{Base: inventory.RetryingConfig(cfg), ExternalIDs: st}
+	}
+	tasks := install.New(st, nil, tc)
 	lambda.Start(tasks.Verify)
 }

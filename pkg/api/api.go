@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -26,13 +27,29 @@ const MaxBodyBytes = 256 << 10
 
 type submissions interface {
 	Submit(ctx context.Context, body []byte, idempotencyKey string) (intake.Receipt, error)
+	Resubmit(ctx context.Context, id string, body []byte) (intake.Receipt, error)
 	Status(ctx context.Context, id string) (*store.Record, error)
+	Document(ctx context.Context, id string, version int) (json.RawMessage, error)
+	Reports(ctx context.Context, id string) ([]store.StoredReport, error)
+	ExternalID(ctx context.Context, accountID string) (string, error)
+}
+
+// Pages serves the web pages (form, status page, static files); ok is
+// false for a path that is not a page.
+type Pages func(method, path string) (resp events.APIGatewayV2HTTPResponse, ok bool)
+
+// Approvals serves GET and POST /approvals/{id}.
+type Approvals interface {
+	Page(ctx context.Context, id string, query map[string]string) events.APIGatewayV2HTTPResponse
+	Submit(ctx context.Context, id string, form string, source string) events.APIGatewayV2HTTPResponse
 }
 
 // Handler serves the HTTP API.
 type Handler struct {
-	svc submissions
-	log *slog.Logger
+	svc       submissions
+	log       *slog.Logger
+	pages     Pages
+	approvals Approvals
 }
 
 // New returns a Handler over the intake service.
@@ -42,6 +59,12 @@ func New(svc submissions, log *slog.Logger) *Handler {
 	}
 	return &Handler{svc: svc, log: log}
 }
+
+// WithPages serves web pages for paths outside /api.
+func (h *Handler) WithPages(p Pages) *Handler { h.pages = p; return h }
+
+// WithApprovals serves the approval pages.
+func (h *Handler) WithApprovals(a Approvals) *Handler { h.approvals = a; return h }
 
 // ErrorBody is every 4xx/5xx response body: a sentence for humans and the
 // fields at fault for forms and tools.
@@ -62,43 +85,158 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	}
 	path = strings.TrimRight(path, "/")
 
+	seg := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	route := func(m string, parts ...string) bool {
+		if method != m || len(seg) != len(parts) {
+			return false
+		}
+		for i, p := range parts {
+			if p != "*" && p != seg[i] {
+				return false
+			}
+		}
+		return true
+	}
 	switch {
-	case path == "/api/submissions":
-		if method != http.MethodPost {
-			return methodNotAllowed(http.MethodPost), nil
-		}
-		return h.submit(ctx, req), nil
-	case strings.HasPrefix(path, "/api/submissions/"):
-		if method != http.MethodGet {
-			return methodNotAllowed(http.MethodGet), nil
-		}
-		return h.status(ctx, strings.TrimPrefix(path, "/api/submissions/")), nil
-	case path == "/api/schema":
-		if method != http.MethodGet {
-			return methodNotAllowed(http.MethodGet), nil
-		}
+	case route(http.MethodPost, "api", "submissions"):
+		return h.submit(ctx, req, ""), nil
+	case route(http.MethodGet, "api", "submissions", "*"):
+		return h.status(ctx, seg[2]), nil
+	case route(http.MethodPost, "api", "submissions", "*", "versions"):
+		return h.submit(ctx, req, seg[2]), nil
+	case route(http.MethodGet, "api", "submissions", "*", "versions", "*"):
+		return h.document(ctx, seg[2], seg[4]), nil
+	case route(http.MethodGet, "api", "submissions", "*", "reports"):
+		return h.reports(ctx, seg[2]), nil
+	case route(http.MethodGet, "api", "accounts", "*", "external-id"):
+		return h.externalID(ctx, seg[2]), nil
+	case route(http.MethodGet, "api", "schema"):
 		return withHeaders(response{StatusCode: http.StatusOK, Body: string(checklist.Schema()),
 			Headers: map[string]string{"Content-Type": "application/schema+json", "Cache-Control": "public, max-age=300"}}), nil
-	case path == "/api/health":
+	case route(http.MethodGet, "api", "health"):
 		return jsonResponse(http.StatusOK, map[string]string{"status": "ok"}), nil
+	case len(seg) == 2 && seg[0] == "approvals" && h.approvals != nil:
+		switch method {
+		case http.MethodGet, http.MethodHead:
+			return h.approvals.Page(ctx, seg[1], req.QueryStringParameters), nil
+		case http.MethodPost:
+			body, err := decodeBody(req)
+			if err != nil {
+				return errorResponse(http.StatusBadRequest, "The form could not be read.", nil), nil
+			}
+			return h.approvals.Submit(ctx, seg[1], string(body), req.RequestContext.HTTP.SourceIP+" "+req.RequestContext.HTTP.UserAgent), nil
+		}
+		return methodNotAllowed("GET, POST"), nil
+	case seg[0] == "api":
+		if knownAPIPath(seg) {
+			return methodNotAllowed(allowedFor(seg)), nil
+		}
+		return errorResponse(http.StatusNotFound, "No such API route: "+quoteID(path), nil), nil
 	}
-	return errorResponse(http.StatusNotFound, "No such page or API route: "+path, nil), nil
+	if h.pages != nil {
+		if p := path; p == "" {
+			path = "/"
+		}
+		if resp, ok := h.pages(method, path); ok {
+			return resp, nil
+		}
+	}
+	return errorResponse(http.StatusNotFound, "No such page: "+quoteID(path), nil), nil
 }
 
-func (h *Handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest) response {
+// knownAPIPath reports whether an /api path exists under another method.
+func knownAPIPath(seg []string) bool {
+	switch {
+	case len(seg) == 2 && (seg[1] == "submissions" || seg[1] == "schema" || seg[1] == "health"):
+		return true
+	case len(seg) == 3 && seg[1] == "submissions":
+		return true
+	case len(seg) == 4 && seg[1] == "submissions" && (seg[3] == "versions" || seg[3] == "reports"):
+		return true
+	}
+	return false
+}
+
+func allowedFor(seg []string) string {
+	if (len(seg) == 2 && seg[1] == "submissions") || (len(seg) == 4 && seg[3] == "versions") {
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+func decodeBody(req events.APIGatewayV2HTTPRequest) ([]byte, error) {
+	if !req.IsBase64Encoded {
+		return []byte(req.Body), nil
+	}
+	return base64.StdEncoding.DecodeString(req.Body)
+}
+
+func (h *Handler) document(ctx context.Context, id, version string) response {
+	n, err := strconv.Atoi(version)
+	if err != nil || n < 1 {
+		return errorResponse(http.StatusNotFound, "No such version: "+quoteID(version), nil)
+	}
+	doc, err := h.svc.Document(ctx, id, n)
+	if errors.Is(err, intake.ErrNotFound) {
+		return errorResponse(http.StatusNotFound, fmt.Sprintf("Submission %s has no version %d.", quoteID(id), n), nil)
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "document", "submissionId", id, "error", err)
+		return errorResponse(http.StatusInternalServerError, "The document could not be loaded. Please try again in a minute.", nil)
+	}
+	return jsonResponse(http.StatusOK, struct {
+		Version  int             `json:"version"`
+		Document json.RawMessage `json:"document"`
+	}{n, doc})
+}
+
+func (h *Handler) reports(ctx context.Context, id string) response {
+	reports, err := h.svc.Reports(ctx, id)
+	if errors.Is(err, intake.ErrNotFound) {
+		return errorResponse(http.StatusNotFound, "No submission has the id "+quoteID(id)+".", nil)
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "reports", "submissionId", id, "error", err)
+		return errorResponse(http.StatusInternalServerError, "The reports could not be loaded. Please try again in a minute.", nil)
+	}
+	type item struct {
+		Key         string          `json:"key"`
+		Version     int             `json:"version"`
+		Environment string          `json:"environment"`
+		Report      json.RawMessage `json:"report"`
+	}
+	out := struct {
+		Reports []item `json:"reports"`
+	}{Reports: []item{}}
+	for _, r := range reports {
+		out.Reports = append(out.Reports, item{r.Key, r.Version, r.Environment, json.RawMessage(r.Report)})
+	}
+	return jsonResponse(http.StatusOK, out)
+}
+
+func (h *Handler) externalID(ctx context.Context, account string) response {
+	id, err := h.svc.ExternalID(ctx, account)
+	if errors.Is(err, intake.ErrBadAccount) {
+		return errorResponse(http.StatusBadRequest, "An AWS account id is 12 digits.",
+			[]checklist.FieldError{{Field: "accountId", Message: "must be 12 digits, e.g. 111111111111"}})
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "external id", "error", err)
+		return errorResponse(http.StatusInternalServerError, "The ExternalId could not be loaded. Please try again in a minute.", nil)
+	}
+	return jsonResponse(http.StatusOK, map[string]string{"accountId": account, "externalId": id})
+}
+
+func (h *Handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest, existing string) response {
+	body, err := decodeBody(req)
+	if err != nil {
+		return errorResponse(http.StatusBadRequest, "The request body could not be decoded.", nil)
+	}
 	ct := header(req.Headers, "content-type")
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+	if !isJSON(ct, body) {
 		return errorResponse(http.StatusUnsupportedMediaType,
 			fmt.Sprintf("The checklist must be sent as JSON with Content-Type: application/json (got %q).", ct),
 			[]checklist.FieldError{{Field: "Content-Type", Message: "must be application/json"}})
-	}
-	body := []byte(req.Body)
-	if req.IsBase64Encoded {
-		decoded, err := base64.StdEncoding.DecodeString(req.Body)
-		if err != nil {
-			return errorResponse(http.StatusBadRequest, "The request body could not be decoded.", nil)
-		}
-		body = decoded
 	}
 	if len(body) > MaxBodyBytes {
 		return errorResponse(http.StatusRequestEntityTooLarge,
@@ -106,10 +244,21 @@ func (h *Handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			[]checklist.FieldError{{Field: "body", Message: "larger than 256 KiB"}})
 	}
 
-	receipt, err := h.svc.Submit(ctx, body, header(req.Headers, "idempotency-key"))
+	var receipt intake.Receipt
+	if existing == "" {
+		receipt, err = h.svc.Submit(ctx, body, header(req.Headers, "idempotency-key"))
+	} else {
+		receipt, err = h.svc.Resubmit(ctx, existing, body)
+	}
 	var invalid *intake.InvalidError
 	var notStarted *intake.NotStartedError
+	var busy *intake.InProgressError
 	switch {
+	case errors.Is(err, intake.ErrNotFound):
+		return errorResponse(http.StatusNotFound, "No submission has the id "+quoteID(existing)+". Check the link you were given.", nil)
+	case errors.As(err, &busy):
+		return errorResponse(http.StatusConflict,
+			fmt.Sprintf("Version %d is still %s (stage %s). A new version can be sent once it has finished or changes were requested.", busy.Version, busy.Status, busy.Stage), nil)
 	case errors.As(err, &invalid):
 		return errorResponse(http.StatusBadRequest,
 			fmt.Sprintf("The checklist has %d problem(s); nothing was stored. Fix the fields listed and submit again.", len(invalid.Errors)),
@@ -150,6 +299,16 @@ func (h *Handler) status(ctx context.Context, id string) response {
 	r := jsonResponse(http.StatusOK, rec)
 	r.Headers["Cache-Control"] = "no-store"
 	return r
+}
+
+// isJSON accepts a JSON content type, or a JSON object sent with a
+// generic one: `curl -d @checklist.json` labels it form-urlencoded.
+func isJSON(contentType string, body []byte) bool {
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return true
+	}
+	trimmed := strings.TrimSpace(string(body))
+	return strings.HasPrefix(trimmed, "{") && json.Valid([]byte(trimmed))
 }
 
 // quoteID keeps an attacker-chosen path segment short and inert in messages.

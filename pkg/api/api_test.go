@@ -243,3 +243,105 @@ func TestRoutingErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCurlStyleJSONIsAccepted(t *testing.T) {
+	f := newFixture(t)
+	ev := loadEvent(t, "post-submission.json")
+	// `curl -d @events/checklist.json` labels the body form-urlencoded.
+	ev.Headers["content-type"] = "application/x-www-form-urlencoded"
+	if resp, _ := call(t, f, ev); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+	ev.Body = "customer=acme&x=1"
+	if resp, _ := call(t, f, ev); resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("form body: %d", resp.StatusCode)
+	}
+}
+
+func TestReportsVersionsAndExternalID(t *testing.T) {
+	f := newFixture(t)
+	resp, body := call(t, f, loadEvent(t, "post-submission.json"))
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+	id := body["id"].(string)
+	get := func(path string) (events.APIGatewayV2HTTPResponse, map[string]any) {
+		ev := loadEvent(t, "get-schema.json")
+		ev.RawPath = path
+		return call(t, f, ev)
+	}
+
+	r, doc := get("/api/submissions/" + id + "/versions/1")
+	if r.StatusCode != http.StatusOK || doc["version"] != 1.0 || doc["document"].(map[string]any)["customer"] == nil {
+		t.Fatalf("version 1: %d %s", r.StatusCode, r.Body)
+	}
+	if r, _ := get("/api/submissions/" + id + "/versions/2"); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("version 2: %d", r.StatusCode)
+	}
+	if r, _ := get("/api/submissions/" + id + "/versions/x"); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("version x: %d", r.StatusCode)
+	}
+	r, reports := get("/api/submissions/" + id + "/reports")
+	if r.StatusCode != http.StatusOK || reports["reports"] == nil {
+		t.Fatalf("reports: %d %s", r.StatusCode, r.Body)
+	}
+
+	r, ext := get("/api/accounts/111111111111/external-id")
+	again, ext2 := get("/api/accounts/111111111111/external-id")
+	if r.StatusCode != http.StatusOK || again.StatusCode != http.StatusOK || ext["externalId"] == "" || ext["externalId"] != ext2["externalId"] {
+		t.Fatalf("external id must be stable: %v / %v", ext, ext2)
+	}
+	if other, ext3 := get("/api/accounts/222222222222/external-id"); other.StatusCode != http.StatusOK || ext3["externalId"] == ext["externalId"] {
+		t.Fatalf("external ids must differ per account: %v", ext3)
+	}
+	if bad, _ := get("/api/accounts/12ab/external-id"); bad.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad account: %d", bad.StatusCode)
+	}
+}
+
+func TestResubmission(t *testing.T) {
+	f := newFixture(t)
+	resp, body := call(t, f, loadEvent(t, "post-submission.json"))
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+	id := body["id"].(string)
+	post := loadEvent(t, "post-submission.json")
+	post.RawPath = "/api/submissions/" + id + "/versions"
+	post.Body = strings.Replace(post.Body, `"Example Corp"`, `"Example Corp (v2)"`, 1)
+
+	// Version 1 is still "received" (no workflow runs in this fixture):
+	// a second version must wait.
+	if r, _ := call(t, f, post); r.StatusCode != http.StatusConflict {
+		t.Fatalf("resubmission while in progress: %d %s", r.StatusCode, r.Body)
+	}
+	// Once changes are requested, the new version is accepted and started.
+	if err := store.New(f.db, f.table).Record(context.Background(), id, store.Event{Version: 1, Status: "changes-requested", Stage: "verify-dev", Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	r, rb := call(t, f, post)
+	if r.StatusCode != http.StatusAccepted || rb["id"] != id || rb["version"] != 2.0 {
+		t.Fatalf("resubmission: %d %s", r.StatusCode, r.Body)
+	}
+	// The same document again is the same version, not a third.
+	r, rb = call(t, f, post)
+	if r.StatusCode != http.StatusOK || rb["version"] != 2.0 {
+		t.Fatalf("repeat: %d %s", r.StatusCode, r.Body)
+	}
+	bad := post
+	bad.Body = `{"customer":{}}`
+	if r, _ := call(t, f, bad); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("invalid resubmission: %d", r.StatusCode)
+	}
+	unknown := post
+	unknown.RawPath = "/api/submissions/sub-aaaaaaaaaaaaaaaa/versions"
+	if r, _ := call(t, f, unknown); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown submission: %d", r.StatusCode)
+	}
+	get := loadEvent(t, "get-submission.json")
+	get.RawPath = "/api/submissions/" + id
+	_, st := call(t, f, get)
+	if st["latestVersion"] != 2.0 || len(st["versions"].([]any)) != 2 || st["customerName"] != "Example Corp (v2)" {
+		t.Fatalf("record after resubmission: %v", st)
+	}
+}

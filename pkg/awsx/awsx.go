@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 // Logger returns a JSON logger at LOG_LEVEL (debug, info, warn, error).
@@ -60,4 +61,24 @@ func MustEnv(log *slog.Logger, names ...string) map[string]string {
 func DynamoDB(cfg aws.Config) *dynamodb.Client {
 	local := os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != ""
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = local })
+}
+
+type secretReader interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// Secret reads a secret's string value. Functions call it once at cold
+// start and keep the value in memory; it is never logged.
+func Secret(ctx context.Context, sm secretReader, arn string) ([]byte, error) {
+	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return nil, fmt.Errorf("read secret %s: %w", arn, err)
+	}
+	if out.SecretString != nil {
+		return []byte(*out.SecretString), nil
+	}
+	if len(out.SecretBinary) > 0 {
+		return out.SecretBinary, nil
+	}
+	return nil, fmt.Errorf("secret %s is empty", arn)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/psaas/appliance-intake/pkg/approval"
 	"github.com/psaas/appliance-intake/pkg/checklist"
 	"github.com/psaas/appliance-intake/pkg/notify"
 	"github.com/psaas/appliance-intake/pkg/store"
@@ -28,6 +29,10 @@ type submissionStore interface {
 	GetReport(ctx context.Context, id, reportKey string) ([]byte, error)
 }
 
+type gateOpener interface {
+	Open(ctx context.Context, r approval.OpenRequest) (approval.Link, error)
+}
+
 type mailer interface {
 	Send(ctx context.Context, e notify.Email) (string, error)
 }
@@ -36,6 +41,9 @@ type mailer interface {
 type Tasks struct {
 	store   submissionStore
 	mail    mailer
+	gates   gateOpener
+	health  healthChecker
+	reader  InventoryReader
 	pmEmail string
 	baseURL string
 	verify  verify.Config
@@ -49,6 +57,13 @@ type Config struct {
 	BaseURL string
 	Verify  verify.Config
 	Logger  *slog.Logger
+	// Gates opens approvals for the waitForTaskToken gates (notify only).
+	Gates gateOpener
+	// Health checks /testall (health only).
+	Health healthChecker
+	// Inventory reads customer accounts (verify only); nil runs the
+	// static checks alone (the local stack, which has no customer account).
+	Inventory InventoryReader
 }
 
 // New returns Tasks. mail may be nil when no email channel is configured.
@@ -57,7 +72,7 @@ func New(st submissionStore, mail mailer, cfg Config) *Tasks {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Tasks{store: st, mail: mail, pmEmail: cfg.PMEmail, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
+	return &Tasks{store: st, mail: mail, gates: cfg.Gates, health: cfg.Health, reader: cfg.Inventory, pmEmail: cfg.PMEmail, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		verify: cfg.Verify, log: log, Now: time.Now}
 }
 
@@ -84,7 +99,7 @@ func (t *Tasks) Verify(ctx context.Context, in workflow.VerifyInput) (workflow.V
 		return workflow.VerifyOutput{}, fmt.Errorf("verify: stored document of %s v%d no longer validates: %s: %s",
 			in.SubmissionID, in.Version, problems[0].Field, problems[0].Message)
 	}
-	report := verify.Static(doc, in.Environment, t.Now(), t.verify)
+	report := t.evaluate(ctx, doc, in.Environment)
 	body, err := json.Marshal(report)
 	if err != nil {
 		return workflow.VerifyOutput{}, fmt.Errorf("verify: encode report: %w", err)
@@ -109,58 +124,155 @@ func (t *Tasks) Verify(ctx context.Context, in workflow.VerifyInput) (workflow.V
 	return workflow.VerifyOutput{Passed: report.Passed, ReportKey: key, Summary: sum}, nil
 }
 
+// evaluate runs the static checks alone, or with an inventory the whole
+// verification; a role that cannot be assumed is reported as one finding.
+func (t *Tasks) evaluate(ctx context.Context, doc *checklist.Document, env string) verify.Report {
+	if t.reader == nil {
+		return verify.Static(doc, env, t.Now(), t.verify)
+	}
+	inv, access := t.reader.Read(ctx, doc, env)
+	if access.Err == nil {
+		return verify.Verify(doc, env, inv, t.Now(), t.verify)
+	}
+	report := verify.Static(doc, env, t.Now(), t.verify)
+	report.Checks = append([]verify.Check{{
+		ID:          "ACCESS-ROLE",
+		Requirement: "The service verifies a customer account by assuming a read-only role with our ExternalId; it never holds customer keys.",
+		Severity:    verify.SeverityRequired,
+		Status:      verify.StatusError,
+		Resources:   []string{access.RoleArn},
+		Message:     fmt.Sprintf("Could not assume %s with ExternalId %s: %v. Nothing in this account was verified.", access.RoleArn, access.ExternalID, access.Err),
+		Remediation: fmt.Sprintf("Deploy the ApplianceIntakeVerifier role template in this account with ServiceAccountId set to our account and ExternalId %s, then resubmit.", access.ExternalID),
+	}}, report.Checks...)
+	report.Passed = false
+	return report
+}
+
 // transition is what one notify event does to the submission.
 type transition struct {
 	status, stage, headline, action string
+	// trailOnly events repeat a state (a reminder) rather than change it.
+	trailOnly bool
 }
 
 func transitionFor(in workflow.NotifyInput, current string) (transition, error) {
 	env := strings.ToUpper(in.Environment)
+	who := "the project manager"
+	if in.Decision != nil && in.Decision.Actor != "" {
+		who = in.Decision.Actor
+	}
 	switch in.Event {
-	case workflow.EventDevVerified:
-		return transition{workflow.StatusAwaitingApproval, workflow.StageApproveDev,
-			env + " passed verification — approval needed",
-			"Review the report and approve the " + env + " deployment."}, nil
 	case workflow.EventChangesRequested:
-		return transition{workflow.StatusChangesRequested, "verify-" + in.Environment,
-			env + " did not pass verification — changes requested",
-			"The customer must fix the failed checks and resubmit; a resubmission starts a new version."}, nil
+		return transition{status: workflow.StatusChangesRequested, stage: "verify-" + in.Environment,
+			headline: env + " did not pass verification — changes requested",
+			action:   "The customer must fix the failed checks and resubmit; a resubmission starts a new version."}, nil
+	case workflow.EventApprovalRequested:
+		return transition{status: workflow.StatusAwaitingApproval, stage: in.Gate,
+			headline: env + " passed verification — your approval is needed",
+			action:   "Open the approval page to approve or reject the " + env + " deployment."}, nil
+	case workflow.EventApprovalReminder:
+		return transition{status: workflow.StatusAwaitingApproval, stage: in.Gate, trailOnly: true,
+			headline: "Reminder: the " + env + " deployment is still waiting for your approval",
+			action:   "Open the approval page to approve or reject it before the link expires."}, nil
+	case workflow.EventDeployRequested:
+		return transition{status: workflow.StatusAwaitingDeployment, stage: in.Gate,
+			headline: env + " approved — deploy the appliance and confirm",
+			action:   "Deploy the " + env + " appliance, then open the confirmation page to report that it is deployed (or that the deployment failed)."}, nil
+	case workflow.EventRejected:
+		return transition{status: workflow.StatusRejected, stage: in.Gate,
+			headline: "the " + env + " deployment was rejected by " + who,
+			action:   "The install has stopped. The customer may resubmit with changes as a new version."}, nil
+	case workflow.EventExpired:
+		return transition{status: workflow.StatusExpired, stage: in.Gate,
+			headline: "the " + env + " " + gateWords(in.Gate) + " expired without an answer",
+			action:   "The install has stopped. Resubmitting the checklist starts a new version."}, nil
+	case workflow.EventDeployFailed:
+		return transition{status: workflow.StatusFailed, stage: in.Gate,
+			headline: "the " + env + " deployment was reported failed by " + who,
+			action:   "Fix the deployment with the customer; resubmitting the checklist starts a new version."}, nil
+	case workflow.EventUnhealthy:
+		return transition{status: workflow.StatusFailed, stage: "healthcheck-" + in.Environment,
+			headline: "the " + env + " appliance did not pass its health check",
+			action:   "Check that https://<manage hostname>/testall answers 200 OK (DNS, load balancer, the appliance's services)."}, nil
+	case workflow.EventCompleted:
+		return transition{status: workflow.StatusCompleted, stage: workflow.StageCompleted,
+			headline: "the install is complete: DEV and PROD are deployed and healthy",
+			action:   "Nothing more to do."}, nil
 	case workflow.EventFailed:
-		return transition{workflow.StatusFailed, current,
-			"the install workflow failed",
-			"An operator should look at the error below and the workflow's execution history."}, nil
+		return transition{status: workflow.StatusFailed, stage: current,
+			headline: "the install workflow failed",
+			action:   "An operator should look at the error below and the workflow's execution history."}, nil
 	}
 	return transition{}, fmt.Errorf("notify: unknown event %q", in.Event)
 }
 
-// Notify records a stage change on the submission, then tells the project
-// manager. A channel that fails is recorded on the submission and does not
-// fail the step: the record is what matters, and it is already written.
+func gateWords(gate string) string {
+	if strings.HasPrefix(gate, "deploy-") {
+		return "deployment confirmation"
+	}
+	return "approval"
+}
+
+// Notify records a stage change on the submission, opens the approval for
+// a gate, then tells the project manager. A channel that fails is recorded
+// on the submission and does not fail the step: the record is what
+// matters, and it is already written.
 func (t *Tasks) Notify(ctx context.Context, in workflow.NotifyInput) (workflow.NotifyOutput, error) {
 	rec, err := t.store.Get(ctx, in.SubmissionID)
 	if err != nil {
 		return workflow.NotifyOutput{}, fmt.Errorf("notify: %w", err)
+	}
+	if in.Environment == "" {
+		in.Environment = envOfStage(rec.Stage)
 	}
 	tr, err := transitionFor(in, rec.Stage)
 	if err != nil {
 		return workflow.NotifyOutput{}, err
 	}
 	var problem string
-	if in.Error != nil {
+	switch {
+	case in.Error != nil:
 		problem = strings.TrimSpace(in.Error.Error + ": " + in.Error.Cause)
+	case in.Health != nil:
+		problem = in.Health.Detail
+	case in.Decision != nil && in.Decision.Comment != "":
+		problem = in.Decision.Actor + " wrote: " + in.Decision.Comment
 	}
+
+	// The gate's approval exists before anyone hears of it, so a link in a
+	// message always works.
+	var link string
+	if in.TaskToken != "" {
+		if t.gates == nil {
+			return workflow.NotifyOutput{}, fmt.Errorf("notify: gate %s needs approvals configured", in.Gate)
+		}
+		l, err := t.gates.Open(ctx, approval.OpenRequest{SubmissionID: in.SubmissionID, Version: in.Version,
+			Gate: in.Gate, Environment: in.Environment, Kind: in.Kind, TaskToken: in.TaskToken,
+			ReportKey: in.ReportKey, CustomerName: rec.CustomerName})
+		if err != nil {
+			return workflow.NotifyOutput{}, fmt.Errorf("notify: open %s: %w", in.Gate, err)
+		}
+		link = l.URL
+	}
+
 	detail := tr.headline
 	if problem != "" {
 		detail += " (" + problem + ")"
 	}
-	if err := t.store.Record(ctx, in.SubmissionID, store.Event{At: t.Now(), Version: in.Version,
-		Status: tr.status, Stage: tr.stage, Actor: "workflow", Detail: detail, ReportKey: in.ReportKey}); err != nil {
+	e := store.Event{At: t.Now(), Version: in.Version, Status: tr.status, Stage: tr.stage, Actor: "workflow",
+		Detail: detail, ReportKey: in.ReportKey}
+	if tr.trailOnly {
+		err = t.store.Append(ctx, in.SubmissionID, e)
+	} else {
+		err = t.store.Record(ctx, in.SubmissionID, e)
+	}
+	if err != nil {
 		return workflow.NotifyOutput{}, fmt.Errorf("notify: %w", err)
 	}
 
 	stage := notify.Stage{Customer: rec.CustomerName, SubmissionID: in.SubmissionID, Version: in.Version,
 		Environment: strings.ToUpper(in.Environment), Headline: tr.headline, Action: tr.action,
-		StatusURL: t.baseURL + "/api/submissions/" + in.SubmissionID, Problem: problem}
+		StatusURL: t.baseURL + "/api/submissions/" + in.SubmissionID, ActionURL: link, Problem: problem}
 	if in.ReportKey != "" {
 		if body, err := t.store.GetReport(ctx, in.SubmissionID, in.ReportKey); err == nil {
 			var r verify.Report
@@ -180,6 +292,16 @@ func (t *Tasks) Notify(ctx context.Context, in workflow.NotifyInput) (workflow.N
 		t.log.WarnContext(ctx, "record notification outcome", "error", err)
 	}
 	return out, nil
+}
+
+// envOfStage reads the environment from a stage name like "deploy-prod".
+func envOfStage(stage string) string {
+	if i := strings.LastIndex(stage, "-"); i >= 0 {
+		if env := stage[i+1:]; env == checklist.EnvDev || env == checklist.EnvProd {
+			return env
+		}
+	}
+	return ""
 }
 
 func (t *Tasks) sendEmail(ctx context.Context, s notify.Stage) string {

@@ -72,6 +72,10 @@ type submissionStore interface {
 	Get(ctx context.Context, id string) (*store.Record, error)
 	MarkStarted(ctx context.Context, id string, version int, executionArn string) error
 	Append(ctx context.Context, id string, e store.Event) error
+	AddVersion(ctx context.Context, n store.NewVersion) (int, error)
+	GetVersion(ctx context.Context, id string, version int) (*store.Version, error)
+	Reports(ctx context.Context, id string) ([]store.StoredReport, error)
+	ExternalID(ctx context.Context, accountID string) (string, error)
 }
 
 type executionStarter interface {

@@ -34,12 +34,18 @@ type Gateway struct {
 	Function string
 	// Outbox is kumo's SES store of sent mail, shown at /dev/outbox.
 	Outbox string
-	Log    *slog.Logger
+	// Appliances answers /dev/appliance/{host}/testall for health checks.
+	Appliances *Appliances
+	Log        *slog.Logger
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/dev/outbox" {
 		g.outbox(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/dev/appliance/") && g.Appliances != nil {
+		g.Appliances.ServeHTTP(w, r)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxGatewayBody))

@@ -9,16 +9,20 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,7 +33,9 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/sivchari/kumo"
@@ -38,7 +44,7 @@ import (
 )
 
 // Functions are the Lambda functions the stack runs, by folder name.
-var Functions = []string{"intake", "verify", "notify"}
+var Functions = []string{"intake", "verify", "notify", "health"}
 
 // Region is the region every local client uses.
 const Region = "us-east-1"
@@ -62,6 +68,25 @@ type Config struct {
 	// FunctionOutput receives the function processes' stderr/stdout;
 	// nil discards it.
 	FunctionOutput io.Writer
+	// Workflow carries the gate and health-check timings; zero means
+	// DevSettings. ARNs are filled in by Start.
+	Workflow workflow.Settings
+	// HealthURLTemplate is where health checks go ({host} = manage
+	// hostname); empty means the stack's own simulated appliances at
+	// <URL>/dev/appliance/{host}/testall.
+	HealthURLTemplate string
+}
+
+// DevSettings are timings that fit kumo's five-minute cap on an execution:
+// a whole DEV→PROD run must finish within it locally.
+func DevSettings() workflow.Settings {
+	return workflow.Settings{
+		ApprovalTimeout:  4 * time.Minute,
+		ApprovalReminder: 2 * time.Minute,
+		DeployTimeout:    4 * time.Minute,
+		HealthInterval:   2 * time.Second,
+		HealthWindow:     20 * time.Second,
+	}
 }
 
 // Stack is a running local stack.
@@ -76,8 +101,9 @@ type Stack struct {
 	Table string
 	// AWS is the configuration every local client uses.
 	AWS aws.Config
+	// Appliances simulates the deployed appliances' /testall endpoints.
+	Appliances *Appliances
 
-	kumo    *kumo.Server
 	server  *http.Server
 	cancel  context.CancelFunc
 	workers sync.WaitGroup
@@ -96,26 +122,31 @@ func AWSConfig(endpoint string) aws.Config {
 	}
 }
 
-var routeOnce sync.Once
+var (
+	emulatorOnce sync.Once
+	emulatorSrv  *kumo.Server
+)
 
-// routeEngineCalls sends kumo's own calls to "localhost:4566" (Step
-// Functions invoking Lambda uses that hard-coded address through
-// http.DefaultTransport) to this process's kumo instead, so no fixed port
-// is taken and two stacks never collide.
-func routeEngineCalls(kumoHost string) {
-	routeOnce.Do(func() {
-		tr, ok := http.DefaultTransport.(*http.Transport)
-		if !ok {
-			return
-		}
-		dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if addr == "localhost:4566" || addr == "127.0.0.1:4566" {
-				addr = kumoHost
+// emulator returns this process's kumo server, started once. kumo keeps one
+// store per process whatever the number of servers, and its Step Functions
+// engine calls Lambda at the hard-coded "localhost:4566" through
+// http.DefaultTransport; routing those dials to the one shared server keeps
+// several stacks in one process (tests) working and takes no fixed port.
+func emulator() *kumo.Server {
+	emulatorOnce.Do(func() {
+		emulatorSrv = kumo.NewServer()
+		u, _ := url.Parse(emulatorSrv.URL)
+		if tr, ok := http.DefaultTransport.(*http.Transport); ok {
+			dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+			tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if addr == "localhost:4566" || addr == "127.0.0.1:4566" {
+					addr = u.Host
+				}
+				return dialer.DialContext(ctx, network, addr)
 			}
-			return dialer.DialContext(ctx, network, addr)
 		}
 	})
+	return emulatorSrv
 }
 
 // Start brings the stack up and returns once the gateway serves requests.
@@ -143,16 +174,14 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, fmt.Errorf("listen on %s: %w (set PORT to use another port)", cfg.Addr, err)
 	}
 
-	k := kumo.NewServer()
+	k := emulator()
 	ku, _ := url.Parse(k.URL)
-	routeEngineCalls(ku.Host)
 
 	s := &Stack{
 		URL:      "http://" + ln.Addr().String(),
 		Endpoint: k.URL,
 		Table:    cfg.Name + "-submissions",
 		AWS:      AWSConfig(k.URL),
-		kumo:     k,
 		log:      cfg.Logger,
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -169,7 +198,10 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if cfg.SenderEmail != "" {
 		if _, err := sesv2.NewFromConfig(s.AWS).CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{
 			EmailIdentity: aws.String(cfg.SenderEmail)}); err != nil {
-			return fail(fmt.Errorf("create SES identity: %w", err))
+			var exists *sestypes.AlreadyExistsException
+			if !errors.As(err, &exists) {
+				return fail(fmt.Errorf("create SES identity: %w", err))
+			}
 		}
 	}
 	lc := lambda.NewFromConfig(s.AWS)
@@ -181,12 +213,27 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		}
 		arns[fn] = arn
 	}
-	def, err := workflow.Render(map[string]string{
-		workflow.VerifyFunctionArn: arns["verify"],
-		workflow.NotifyFunctionArn: arns["notify"],
-	})
+	settings := cfg.Workflow
+	if settings.ApprovalTimeout == 0 {
+		settings = DevSettings()
+	}
+	settings.VerifyFunctionArn, settings.NotifyFunctionArn, settings.HealthFunctionArn = arns["verify"], arns["notify"], arns["health"]
+	def, err := workflow.Definition(settings)
 	if err != nil {
 		return fail(err)
+	}
+	key := make([]byte, 48)
+	_, _ = rand.Read(key)
+	secret, err := secretsmanager.NewFromConfig(s.AWS).CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name:         aws.String(cfg.Name + "-approval-signing-key"),
+		SecretString: aws.String(base64.RawURLEncoding.EncodeToString(key)),
+	})
+	if err != nil {
+		return fail(fmt.Errorf("create signing key secret: %w", err))
+	}
+	healthURL := cfg.HealthURLTemplate
+	if healthURL == "" {
+		healthURL = s.URL + "/dev/appliance/{host}/testall"
 	}
 	sm, err := sfn.NewFromConfig(s.AWS).CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
 		Name:       aws.String(cfg.Name + "-install"),
@@ -200,16 +247,22 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	s.StateMachineArn = aws.ToString(sm.StateMachineArn)
 
 	env := map[string]string{
-		"AWS_ENDPOINT_URL":      k.URL,
-		"AWS_REGION":            Region,
-		"AWS_ACCESS_KEY_ID":     "local",
-		"AWS_SECRET_ACCESS_KEY": "local",
-		"TABLE_NAME":            s.Table,
-		"STATE_MACHINE_ARN":     s.StateMachineArn,
-		"PUBLIC_BASE_URL":       s.URL,
-		"PM_EMAIL":              cfg.PMEmail,
-		"SENDER_EMAIL":          cfg.SenderEmail,
-		"LOG_LEVEL":             "info",
+		"AWS_ENDPOINT_URL":         k.URL,
+		"AWS_REGION":               Region,
+		"AWS_ACCESS_KEY_ID":        "local",
+		"AWS_SECRET_ACCESS_KEY":    "local",
+		"TABLE_NAME":               s.Table,
+		"STATE_MACHINE_ARN":        s.StateMachineArn,
+		"PUBLIC_BASE_URL":          s.URL,
+		"PM_EMAIL":                 cfg.PMEmail,
+		"SENDER_EMAIL":             cfg.SenderEmail,
+		"LOG_LEVEL":                "info",
+		"VERIFY_MODE":              "static",
+		"SIGNING_KEY_SECRET_ARN":   aws.ToString(secret.ARN),
+		"HEALTHCHECK_URL_TEMPLATE": healthURL,
+		// As in the cloud: a link outlives its gate by a day, so a late
+		// click says "expired" (410) rather than "bad link" (403).
+		"APPROVAL_LINK_TTL_HOURS": strconv.Itoa(int(math.Ceil((settings.ApprovalTimeout + 24*time.Hour).Hours()))),
 	}
 	for _, fn := range Functions {
 		for i := 0; i < cfg.Workers; i++ {
@@ -222,7 +275,9 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		}
 	}
 
-	gw := &Gateway{Lambda: lc, Function: cfg.Name + "-intake", Outbox: k.URL + "/kumo/ses/v2/sent-emails", Log: cfg.Logger}
+	s.Appliances = NewAppliances()
+	gw := &Gateway{Lambda: lc, Function: cfg.Name + "-intake", Outbox: k.URL + "/kumo/ses/v2/sent-emails",
+		Appliances: s.Appliances, Log: cfg.Logger}
 	s.server = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -263,7 +318,7 @@ func createFunction(ctx context.Context, lc *lambda.Client, name, folder string)
 	w, _ := zw.Create("bootstrap")
 	_, _ = w.Write([]byte("#!/bin/sh\n# run by the local stack from .build/host/" + folder + "\n"))
 	_ = zw.Close()
-	timeout := map[string]int32{"intake": 10, "verify": 120, "notify": 30}[folder]
+	timeout := map[string]int32{"intake": 10, "verify": 120, "notify": 30, "health": 30}[folder]
 	out, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName:  aws.String(name),
 		Runtime:       lambdatypes.RuntimeProvidedal2023,
@@ -339,7 +394,8 @@ func waitForHandler(ctx context.Context, lc *lambda.Client, name string) error {
 	}
 }
 
-// Close stops the gateway, the function processes and kumo.
+// Close stops the gateway and the function processes. kumo stays up for
+// the life of the process (see emulator); its data is per stack name.
 func (s *Stack) Close() {
 	if s.server != nil {
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -350,9 +406,6 @@ func (s *Stack) Close() {
 		s.cancel()
 	}
 	s.workers.Wait()
-	if s.kumo != nil {
-		s.kumo.Close()
-	}
 }
 
 type prefixWriter struct {

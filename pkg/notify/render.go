@@ -19,8 +19,10 @@ type Stage struct {
 	Headline     string // e.g. "DEV passed verification"
 	Action       string // what the reader should do next
 	StatusURL    string
-	Report       *verify.Report
-	Problem      string // an unexpected failure's cause
+	// ActionURL is the signed approval or confirmation link, if any.
+	ActionURL string
+	Report    *verify.Report
+	Problem   string // an unexpected failure's cause
 }
 
 // Problems are the checks worth a reader's attention, failures first.
@@ -63,7 +65,10 @@ Checks that need attention:
     Fix: {{.}}{{end}}
 {{end}}{{end}}
 {{.Action}}
-
+{{with .ActionURL}}
+Approve, reject or confirm here: {{.}}
+(the link opens a page that asks you to confirm; it does nothing by itself)
+{{end}}
 Status page: {{.StatusURL}}
 `))
 
@@ -83,6 +88,7 @@ var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
 {{range .}}<tr style="border-top:1px solid #ddd"><td style="padding:4px 8px 4px 0">{{.Status}}</td><td style="padding:4px 8px 4px 0">{{.ID}}</td><td style="padding:4px 0">{{.Message}}{{with .Remediation}}<br><em>Fix:</em> {{.}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 <p>{{.Action}}</p>
+{{with .ActionURL}}<p><a href="{{.}}" style="display:inline-block;padding:10px 18px;background:#0b57d0;color:#fff;text-decoration:none;border-radius:6px;font-weight:600">Review and decide</a></p>{{end}}
 <p><a href="{{.StatusURL}}">Open the status page</a></p>
 </body></html>
 `))
