@@ -91,9 +91,8 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Description: "Appliance Intake: records a stage change and tells the project manager",
 		MemorySize:  256, Timeout: awscdk.Duration_Seconds(jsii.Number(30)),
 		Environment: common(merge(approvalEnv, map[string]string{
-			"PM_EMAIL":        cfg.PMEmail,
-			"SENDER_EMAIL":    cfg.SenderEmail,
-			"PUBLIC_BASE_URL": cfg.PublicBaseURL,
+			"PM_EMAIL":     cfg.PMEmail,
+			"SENDER_EMAIL": cfg.SenderEmail,
 		})),
 	}); err != nil {
 		return nil, err
@@ -127,7 +126,6 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		MemorySize:  256, Timeout: awscdk.Duration_Seconds(jsii.Number(10)),
 		Environment: common(merge(approvalEnv, map[string]string{
 			"STATE_MACHINE_ARN": *sm.StateMachineArn(),
-			"PUBLIC_BASE_URL":   cfg.PublicBaseURL,
 		})),
 	}); err != nil {
 		return nil, err
@@ -173,6 +171,16 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	grantSendEmail(s.Notify, cfg.SenderEmail)
 
 	s.API = NewAPI(stack, "Api", &APIProps{Handler: s.Intake.Function, CorsOrigin: cfg.CorsOrigin})
+	// Links in responses and messages need the public origin. Without a
+	// configured one, use the API's own endpoint: the Api resource depends
+	// on no function (only its routes do), so this makes no cycle.
+	base := jsii.String(cfg.PublicBaseURL)
+	if cfg.PublicBaseURL == "" {
+		base = s.API.HTTPAPI.ApiEndpoint()
+	}
+	for _, fn := range []*GoFunction{s.Intake, s.Notify} {
+		fn.Function.AddEnvironment(jsii.String("PUBLIC_BASE_URL"), base, nil)
+	}
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Invoke URL of the intake HTTP API (the form is served at its root)"),

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -584,5 +586,33 @@ func TestVerifyAssumesOnlyTheVerifierRole(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("verify cannot assume the customer's verifier role")
+	}
+}
+
+// TestBaseURLDefaultsToTheAPI: without publicBaseUrl, links point at the
+// API's own endpoint rather than being relative (a link in an email must be
+// absolute), and synthesis finds no dependency cycle.
+func TestBaseURLDefaultsToTheAPI(t *testing.T) {
+	dir := t.TempDir()
+	for _, fn := range FunctionNames {
+		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte("x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, svc, _, err := NewApp(&AppProps{Outdir: t.TempDir(), Context: map[string]interface{}{CtxLambdaAssetDir: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := toTemplate(assertions.Template_FromStack(svc.Stack, nil))
+	apiID := logicalID(t, svc.Stack, svc.API.HTTPAPI)
+	for _, fn := range []*GoFunction{svc.Intake, svc.Notify} {
+		env := obj(obj(props(tpl.resource(t, logicalID(t, svc.Stack, fn.Function)))["Environment"])["Variables"])
+		got, _ := json.Marshal(env["PUBLIC_BASE_URL"])
+		if !strings.Contains(string(got), apiID) || !strings.Contains(string(got), "ApiEndpoint") {
+			t.Errorf("%s PUBLIC_BASE_URL = %s, want the API endpoint", logicalID(t, svc.Stack, fn.Function), got)
+		}
 	}
 }
