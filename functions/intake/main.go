@@ -1,5 +1,5 @@
 // Command intake is the HTTP API's Lambda function: it accepts checklist
-// submissions and serves their status.
+// submissions, serves their status and the approval pages.
 package main
 
 import (
@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/psaas/appliance-intake/pkg/api"
+	"github.com/psaas/appliance-intake/pkg/approval"
 	"github.com/psaas/appliance-intake/pkg/awsx"
 	"github.com/psaas/appliance-intake/pkg/intake"
 	"github.com/psaas/appliance-intake/pkg/store"
@@ -17,13 +18,21 @@ import (
 
 func main() {
 	log := awsx.Logger()
-	env := awsx.MustEnv(log, "TABLE_NAME", "STATE_MACHINE_ARN")
-	cfg, err := awsx.Config(context.Background())
+	env := awsx.MustEnv(log, "TABLE_NAME", "STATE_MACHINE_ARN", "SIGNING_KEY_SECRET_ARN", "PUBLIC_BASE_URL")
+	ctx := context.Background()
+	cfg, err := awsx.Config(ctx)
 	if err != nil {
 		log.Error("start", "error", err)
 		os.Exit(1)
 	}
-	svc := intake.New(store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"]), sfn.NewFromConfig(cfg),
-		intake.Config{StateMachineArn: env["STATE_MACHINE_ARN"], BaseURL: os.Getenv("PUBLIC_BASE_URL"), Logger: log})
-	lambda.Start(api.New(svc, log).Handle)
+	st := store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"])
+	approvals, err := approval.FromEnv(ctx, cfg, st, log)
+	if err != nil {
+		log.Error("start", "error", err)
+		os.Exit(1)
+	}
+	svc := intake.New(st, sfn.NewFromConfig(cfg),
+		intake.Config{StateMachineArn: env["STATE_MACHINE_ARN"], BaseURL: env["PUBLIC_BASE_URL"], Logger: log})
+	h := api.New(svc, log).WithApprovals(api.NewApprovalPages(approvals, st))
+	lambda.Start(h.Handle)
 }

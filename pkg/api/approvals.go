@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 
@@ -45,7 +46,8 @@ func (a *ApprovalPages) Submit(ctx context.Context, id, form, source string) res
 		values = url.Values{}
 	}
 	d := approval.Decision{Outcome: values.Get("outcome"), Actor: values.Get("actor"),
-		Comment: values.Get("comment"), Source: "web " + source}
+		Comment: values.Get("comment"), Source: "web"}
+	slog.InfoContext(ctx, "approval decision submitted", "approvalId", id, "outcome", d.Outcome, "client", source)
 	v, err := a.svc.Decide(ctx, id, values.Get("exp"), values.Get("sig"), d)
 	return render(approval.DecidePage(v, err, d, a.summary(ctx, v)))
 }
