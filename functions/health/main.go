@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"time"
 
@@ -24,7 +23,7 @@ func main() {
 		log.Error("start", "error", err)
 		os.Exit(1)
 	}
-	checker := health.New(&http.Client{Timeout: 15 * time.Second}, os.Getenv("HEALTHCHECK_URL_TEMPLATE"))
+	checker := health.New(health.NewClient(15*time.Second), os.Getenv("HEALTHCHECK_URL_TEMPLATE"))
 	tasks := install.New(store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"]), nil,
 		install.Config{Health: checker, Logger: log})
 	lambda.Start(tasks.Health)

@@ -75,3 +75,13 @@ func (c *Checker) Check(ctx context.Context, host string) Result {
 	}
 	return Result{Healthy: true, URL: url, Detail: "GET " + url + " answered 200 OK"}
 }
+
+// NewClient returns the HTTP client checks should use: it does not follow
+// redirects, because /testall answering with one (to a login page, say)
+// means the appliance is not serving the unauthenticated health endpoint.
+func NewClient(timeout time.Duration) *http.Client {
+	return &http.Client{
+		Timeout:       timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
