@@ -36,6 +36,31 @@ const (
 	SrcAlarms         Source = "cloudwatch:DescribeAlarms"
 )
 
+// Sources lists every API the collector may call: the verifier role the
+// customer deploys must allow each of them (infra tests hold it to that).
+var Sources = []Source{
+	SrcInstances,
+	SrcVolumes,
+	SrcSubnets,
+	SrcRouteTables,
+	SrcSecurityGroups,
+	SrcImages,
+	SrcInstanceTypes,
+	SrcPeerings,
+	SrcLoadBalancers,
+	SrcListeners,
+	SrcTargetGroups,
+	SrcTargetHealth,
+	SrcCertificate,
+	SrcCertChain,
+	SrcBackupPlans,
+	SrcBackupSel,
+	SrcBackupSelGet,
+	SrcDLM,
+	SrcDLMPolicy,
+	SrcAlarms,
+}
+
 // SourceError is a failed read: which API, and why (e.g. AccessDenied).
 type SourceError struct {
 	Source Source `json:"source"`
