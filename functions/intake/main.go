@@ -14,6 +14,7 @@ import (
 	"github.com/psaas/appliance-intake/pkg/awsx"
 	"github.com/psaas/appliance-intake/pkg/intake"
 	"github.com/psaas/appliance-intake/pkg/store"
+	"github.com/psaas/appliance-intake/pkg/web"
 )
 
 func main() {
@@ -33,6 +34,6 @@ func main() {
 	}
 	svc := intake.New(st, sfn.NewFromConfig(cfg),
 		intake.Config{StateMachineArn: env["STATE_MACHINE_ARN"], BaseURL: env["PUBLIC_BASE_URL"], Logger: log})
-	h := api.New(svc, log).WithApprovals(api.NewApprovalPages(approvals, st))
+	h := api.New(svc, log).WithApprovals(api.NewApprovalPages(approvals, st)).WithPages(api.WebPages(web.Serve))
 	lambda.Start(h.Handle)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/psaas/appliance-intake/pkg/checklist"
 	"github.com/psaas/appliance-intake/pkg/intake"
 	"github.com/psaas/appliance-intake/pkg/store"
+	"github.com/psaas/appliance-intake/pkg/web"
 )
 
 // MaxBodyBytes is the largest document accepted (256 KiB).
@@ -363,4 +364,15 @@ func withHeaders(r response) response {
 		r.Headers["Cache-Control"] = "no-store"
 	}
 	return r
+}
+
+// WebPages serves the embedded web pages (pkg/web) through the API.
+func WebPages(serve func(method, path string) (web.Response, bool)) Pages {
+	return func(method, path string) (response, bool) {
+		r, ok := serve(method, path)
+		if !ok {
+			return response{}, false
+		}
+		return response{StatusCode: r.Status, Headers: r.Headers, Body: string(r.Body)}, true
+	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/psaas/appliance-intake/pkg/intake"
 	"github.com/psaas/appliance-intake/pkg/localstack"
 	"github.com/psaas/appliance-intake/pkg/store"
+	"github.com/psaas/appliance-intake/pkg/web"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -123,7 +124,7 @@ func TestSampleEvents(t *testing.T) {
 		{"get-submission.json", http.StatusNotFound, "No submission has the id"},
 		{"post-submission-not-json.json", http.StatusUnsupportedMediaType, "application/json"},
 		{"post-submission-invalid.json", http.StatusBadRequest, `"field":"customer.contacts[0].email"`},
-		{"post-submission.json", http.StatusAccepted, `"statusUrl":"https://intake.example.com/api/submissions/sub-`},
+		{"post-submission.json", http.StatusAccepted, `"statusUrl":"https://intake.example.com/submissions/sub-`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -343,5 +344,21 @@ func TestResubmission(t *testing.T) {
 	_, st := call(t, f, get)
 	if st["latestVersion"] != 2.0 || len(st["versions"].([]any)) != 2 || st["customerName"] != "Example Corp (v2)" {
 		t.Fatalf("record after resubmission: %v", st)
+	}
+}
+
+func TestPagesAreServedOutsideTheAPI(t *testing.T) {
+	f := newFixture(t)
+	f.h.WithPages(api.WebPages(web.Serve))
+	for path, want := range map[string]int{"/": 200, "/submissions/sub-aaaaaaaaaaaaaaaa": 200, "/static/nothing.js": 404, "/api/nothing": 404} {
+		ev := loadEvent(t, "get-schema.json")
+		ev.RawPath = path
+		resp, _ := f.h.Handle(context.Background(), ev)
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		}
+		if want == 200 && !strings.Contains(resp.Headers["Content-Security-Policy"], "script-src 'self'") {
+			t.Errorf("%s: CSP %q", path, resp.Headers["Content-Security-Policy"])
+		}
 	}
 }

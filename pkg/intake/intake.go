@@ -232,7 +232,7 @@ func (s *Service) start(ctx context.Context, id string, version int, status stri
 }
 
 func (s *Service) receipt(id string, version int, status string, duplicate bool) Receipt {
-	return Receipt{ID: id, Version: version, Status: status, StatusURL: s.baseURL + "/api/submissions/" + id, Duplicate: duplicate}
+	return Receipt{ID: id, Version: version, Status: status, StatusURL: s.baseURL + "/submissions/" + id, Duplicate: duplicate}
 }
 
 // executionArn derives an execution's ARN from its state machine's ARN.

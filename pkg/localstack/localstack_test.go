@@ -316,7 +316,7 @@ func TestSubmissionRunsThroughDevVerification(t *testing.T) {
 	if !strings.HasPrefix(id, "sub-") || r.body["version"] != 1.0 || r.body["status"] != "received" {
 		t.Fatalf("receipt %v", r.body)
 	}
-	if r.body["statusUrl"] != s.URL+"/api/submissions/"+id || r.header.Get("Location") == "" {
+	if r.body["statusUrl"] != s.URL+"/submissions/"+id || r.header.Get("Location") == "" {
 		t.Fatalf("status link %v / %q", r.body["statusUrl"], r.header.Get("Location"))
 	}
 

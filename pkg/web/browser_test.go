@@ -17,9 +17,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +44,6 @@ var (
 	shared     *localstack.Stack
 	sharedErr  error
 	baseURL    string
-	fallback   *httptest.Server
 	fnOutput   = &syncBuffer{}
 	tmpBinRoot string
 )
@@ -74,9 +70,6 @@ func (b *syncBuffer) String() string {
 // Serve stay fast.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fallback != nil {
-		fallback.Close()
-	}
 	if shared != nil {
 		shared.Close()
 	}
@@ -131,27 +124,7 @@ func site(t *testing.T) string {
 		}
 		baseURL = shared.URL
 		if !servesPages(shared.URL) {
-			// Until the API routes the pages to web.Serve, serve them here
-			// and pass /api/* (and /dev/*) on to the stack.
-			target, _ := url.Parse(shared.URL)
-			proxy := httputil.NewSingleHostReverseProxy(target)
-			fallback = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/dev/") || strings.HasPrefix(r.URL.Path, "/approvals/") {
-					proxy.ServeHTTP(w, r)
-					return
-				}
-				resp, ok := web.Serve(r.Method, r.URL.Path)
-				if !ok {
-					http.NotFound(w, r)
-					return
-				}
-				for k, v := range resp.Headers {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(resp.Status)
-				_, _ = w.Write(resp.Body)
-			}))
-			baseURL = fallback.URL
+			sharedErr = fmt.Errorf("the stack at %s does not serve the form at /", shared.URL)
 		}
 	})
 	if sharedErr != nil {
