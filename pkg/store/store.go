@@ -192,7 +192,11 @@ func dedupPK(d Dedup) string {
 	return "DEDUP#" + d.Kind + ":" + hex.EncodeToString(sum[:])
 }
 
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// stampLayout is RFC 3339 with a fixed nine-digit fraction, so stamps
+// compare in time order as strings (DynamoDB conditions compare them so).
+const stampLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
 
 func parseStamp(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
@@ -431,10 +435,13 @@ func (s *Store) write(ctx context.Context, id string, e Event, moveState bool) e
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: evt}}}
 	if moveState {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName:                &s.table,
-			Key:                      key(subPK(id), "META"),
-			UpdateExpression:         aws.String("SET #status = :status, stage = :stage, updatedAt = :at"),
-			ConditionExpression:      aws.String("attribute_exists(pk)"),
+			TableName:        &s.table,
+			Key:              key(subPK(id), "META"),
+			UpdateExpression: aws.String("SET #status = :status, stage = :stage, updatedAt = :at"),
+			// A stage change that happened before the one already recorded
+			// (a decision whose write lost the race with the next task's)
+			// must not move the status back; it still joins the trail.
+			ConditionExpression:      aws.String("attribute_exists(pk) AND (attribute_not_exists(updatedAt) OR updatedAt <= :at)"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":status": &types.AttributeValueMemberS{Value: e.Status},
@@ -453,11 +460,21 @@ func (s *Store) write(ctx context.Context, id string, e Event, moveState bool) e
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
 		var tc *types.TransactionCanceledException
 		if errors.As(err, &tc) {
+			if moveState && s.exists(ctx, id) {
+				// Stale: the submission has moved on; keep the fact only.
+				return s.write(ctx, id, e, false)
+			}
 			return fmt.Errorf("record %q on submission %s: %w", e.Status, id, ErrNotFound)
 		}
 		return fmt.Errorf("record %q on submission %s: %w", e.Status, id, err)
 	}
 	return nil
+}
+
+func (s *Store) exists(ctx context.Context, id string) bool {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(subPK(id), "META"),
+		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("pk")})
+	return err == nil && out.Item != nil
 }
 
 // PutReport stores a verification report (JSON) and returns its key.

@@ -200,3 +200,39 @@ func TestConcurrentDuplicatesStoreOnce(t *testing.T) {
 }
 
 func tableOf(t *testing.T, st *store.Store) string { t.Helper(); return st.Table() }
+
+// TestStaleStageChangeDoesNotMoveStatusBack: a decision recorded after the
+// next task already moved the submission on joins the trail only.
+func TestStaleStageChangeDoesNotMoveStatusBack(t *testing.T) {
+	st, _ := newStore(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	if _, err := st.Create(ctx, newSub("sub-race", "race", "h", t0)); err != nil {
+		t.Fatal(err)
+	}
+	later := store.Event{At: t0.Add(2 * time.Second), Version: 1, Status: "awaiting-deployment", Stage: "deploy-dev", Actor: "workflow"}
+	earlier := store.Event{At: t0.Add(1500 * time.Millisecond), Version: 1, Status: "in-progress", Stage: "deploy-dev", Actor: "pm:Pat"}
+	if err := st.Record(ctx, "sub-race", later); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Record(ctx, "sub-race", earlier); err != nil {
+		t.Fatalf("a stale event must still be kept: %v", err)
+	}
+	rec, err := st.Get(ctx, "sub-race")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != "awaiting-deployment" {
+		t.Errorf("status moved back to %s", rec.Status)
+	}
+	if len(rec.History) != 3 || rec.History[1].Actor != "pm:Pat" {
+		t.Errorf("trail %+v", rec.History)
+	}
+	// Sub-second stamps must order correctly as strings too.
+	if err := st.Record(ctx, "sub-race", store.Event{At: t0.Add(2*time.Second + 10*time.Millisecond), Version: 1, Status: "in-progress", Stage: "healthcheck-dev", Actor: "pm:Pat"}); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := st.Get(ctx, "sub-race"); rec.Status != "in-progress" || rec.Stage != "healthcheck-dev" {
+		t.Errorf("a later event must move the status: %s/%s", rec.Status, rec.Stage)
+	}
+}
