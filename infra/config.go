@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +30,8 @@ const (
 	CtxHealthCheckURLTemplate = "healthCheckUrlTemplate" // URL checked after a deployment; {host} = the manage hostname
 	CtxCorsOrigin             = "corsOrigin"             // browser origin allowed to call the API; empty = no CORS
 	CtxServiceAccountID       = "serviceAccountId"       // default of the verifier role template's ServiceAccountId parameter
+	CtxSlackWebhookSecretArn  = "slackWebhookSecretArn"  // complete ARN of the secret holding the Slack incoming-webhook URL; empty = no Slack
+	CtxCustomerEmails         = "customerEmails"         // true (default): changes-requested also emails the customer's contacts of the affected teams
 )
 
 // ContextKeys lists every context key the app reads.
@@ -36,7 +39,7 @@ var ContextKeys = []string{
 	CtxPMEmail, CtxSenderEmail, CtxPublicBaseURL, CtxLambdaAssetDir,
 	CtxApprovalTimeoutDays, CtxApprovalReminderDays, CtxDeployTimeoutDays,
 	CtxHealthIntervalSeconds, CtxHealthWindowMinutes, CtxHealthCheckURLTemplate,
-	CtxCorsOrigin, CtxServiceAccountID,
+	CtxCorsOrigin, CtxServiceAccountID, CtxSlackWebhookSecretArn, CtxCustomerEmails,
 }
 
 // Defaults for the context keys. The timings are workflow.DefaultSettings().
@@ -78,7 +81,18 @@ type Config struct {
 	// ServiceAccountID pre-fills the verifier role template's
 	// ServiceAccountId parameter; empty means the customer must supply it.
 	ServiceAccountID string
+	// SlackWebhookSecretArn is the complete ARN of an existing secret
+	// holding the Slack incoming-webhook URL (notify reads it at cold
+	// start); empty turns Slack off. The URL itself never enters the app.
+	SlackWebhookSecretArn string
+	// CustomerEmails: changes-requested also goes to the customer's
+	// contacts for the affected teams (default true).
+	CustomerEmails bool
 }
+
+// secretArnPattern is a complete Secrets Manager ARN: with the six
+// characters Secrets Manager appends to the name.
+var secretArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`)
 
 // WorkflowSettings are the workflow timings of the configuration; the
 // function ARNs are left for NewWorkflow to fill in.
@@ -127,6 +141,8 @@ func configFrom(lookup func(key string) interface{}) (Config, error) {
 		HealthCheckURLTemplate: get(CtxHealthCheckURLTemplate),
 		CorsOrigin:             get(CtxCorsOrigin),
 		ServiceAccountID:       get(CtxServiceAccountID),
+		SlackWebhookSecretArn:  get(CtxSlackWebhookSecretArn),
+		CustomerEmails:         true,
 	}
 	var problems []string
 	if cfg.LambdaAssetDir == "" {
@@ -217,6 +233,21 @@ func configFrom(lookup func(key string) interface{}) (Config, error) {
 	}
 	if cfg.ServiceAccountID != "" && !isAccountID(cfg.ServiceAccountID) {
 		problems = append(problems, fmt.Sprintf("%s: want a 12-digit AWS account id, got %q", CtxServiceAccountID, cfg.ServiceAccountID))
+	}
+	if v := cfg.SlackWebhookSecretArn; v != "" && !secretArnPattern.MatchString(v) {
+		got := fmt.Sprintf("%q", v)
+		if !strings.HasPrefix(v, "arn:") {
+			got = "something else (not quoted: it may be the webhook URL itself, which belongs in the secret, not in the context)"
+		}
+		problems = append(problems, fmt.Sprintf("%s: want the complete ARN of a Secrets Manager secret (with its 6-character suffix), like "+
+			"arn:aws:secretsmanager:us-east-1:123456789012:secret:appliance-intake/slack-AbCdEf, got %s", CtxSlackWebhookSecretArn, got))
+	}
+	switch v := strings.ToLower(get(CtxCustomerEmails)); v {
+	case "", "true", "on", "yes":
+	case "false", "off", "no":
+		cfg.CustomerEmails = false
+	default:
+		problems = append(problems, fmt.Sprintf("%s: want true or false, got %q", CtxCustomerEmails, v))
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)

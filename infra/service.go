@@ -30,6 +30,10 @@ type ServiceStack struct {
 	API      *API
 	// SigningKey signs approval links (notify) and checks them (intake).
 	SigningKey awssecretsmanager.Secret
+	// SlackWebhook is the imported secret holding the Slack webhook URL
+	// (nil without the slackWebhookSecretArn context key); only notify
+	// reads it.
+	SlackWebhook awssecretsmanager.ISecret
 }
 
 // NewServiceStack wires the service. It fails (rather than synthesizing a
@@ -90,10 +94,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Name: FunctionNotify, AssetDir: cfg.LambdaAssetDir,
 		Description: "Appliance Intake: records a stage change and tells the project manager",
 		MemorySize:  256, Timeout: awscdk.Duration_Seconds(jsii.Number(30)),
-		Environment: common(merge(approvalEnv, map[string]string{
-			"PM_EMAIL":     cfg.PMEmail,
-			"SENDER_EMAIL": cfg.SenderEmail,
-		})),
+		Environment: common(merge(approvalEnv, notifyEnv(cfg))),
 	}); err != nil {
 		return nil, err
 	}
@@ -169,6 +170,12 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	}))
 
 	grantSendEmail(s.Notify, cfg.SenderEmail)
+	// Slack (optional): notify reads the webhook URL from an existing
+	// secret, made outside the stack so the URL never enters a template.
+	if cfg.SlackWebhookSecretArn != "" {
+		s.SlackWebhook = awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("SlackWebhook"), jsii.String(cfg.SlackWebhookSecretArn))
+		s.SlackWebhook.GrantRead(s.Notify.Role, nil)
+	}
 
 	s.API = NewAPI(stack, "Api", &APIProps{Handler: s.Intake.Function, CorsOrigin: cfg.CorsOrigin})
 	// Links in responses and messages need the public origin. Without a
@@ -218,6 +225,22 @@ func grantSendEmail(fn *GoFunction, sender string) {
 		"ses:SendEmail is authorized against the sender identity (address or domain) and, in the SES sandbox, against each recipient's "+
 			"identity, so it is granted on identities of this account and region only, with the condition ses:FromAddress = the configured sender.",
 		"Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*")
+}
+
+// notifyEnv is the notify function's channel configuration.
+func notifyEnv(cfg Config) map[string]string {
+	env := map[string]string{
+		"PM_EMAIL":        cfg.PMEmail,
+		"SENDER_EMAIL":    cfg.SenderEmail,
+		"CUSTOMER_EMAILS": "on",
+	}
+	if !cfg.CustomerEmails {
+		env["CUSTOMER_EMAILS"] = "off"
+	}
+	if cfg.SlackWebhookSecretArn != "" {
+		env["SLACK_WEBHOOK_SECRET_ARN"] = cfg.SlackWebhookSecretArn
+	}
+	return env
 }
 
 // merge returns a new map with the entries of all maps, later ones winning.

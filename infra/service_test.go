@@ -51,7 +51,7 @@ func TestFunctions(t *testing.T) {
 		}},
 		{f.svc.Notify, 256, 30, map[string]interface{}{
 			"TABLE_NAME": tableRef, "LOG_LEVEL": "info", "PM_EMAIL": testPMEmail, "SENDER_EMAIL": testSenderEmail, "PUBLIC_BASE_URL": testBaseURL,
-			"SIGNING_KEY_SECRET_ARN": keyRef, "APPROVAL_LINK_TTL_HOURS": "192",
+			"SIGNING_KEY_SECRET_ARN": keyRef, "APPROVAL_LINK_TTL_HOURS": "192", "CUSTOMER_EMAILS": "on",
 		}},
 		{f.svc.Health, 256, 30, map[string]interface{}{
 			"TABLE_NAME": tableRef, "LOG_LEVEL": "info", "HEALTHCHECK_URL_TEMPLATE": "https://{host}/testall",
@@ -391,6 +391,57 @@ func TestSigningKey(t *testing.T) {
 	}
 	if !reflect.DeepEqual(readers, wantReaders) {
 		t.Errorf("signing key access:\n got  %v\n want %v (intake and notify only, read only)", readers, wantReaders)
+	}
+}
+
+// TestSlackWebhookSecret: with slackWebhookSecretArn, notify learns the
+// secret's ARN (never the URL) and may read exactly that secret; nothing
+// else may, and the stack creates no secret for it.
+func TestSlackWebhookSecret(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:appliance-intake/slack-AbC123"
+	_, svc, _ := newTestApp(t, map[string]interface{}{CtxSlackWebhookSecretArn: arn, CtxCustomerEmails: false,
+		CtxPMEmail: testPMEmail, CtxSenderEmail: testSenderEmail})
+	tpl := toTemplate(assertions.Template_FromStack(svc.Stack, nil))
+	env := obj(obj(props(tpl.resource(t, logicalID(t, svc.Stack, svc.Notify.Function)))["Environment"])["Variables"])
+	if env["SLACK_WEBHOOK_SECRET_ARN"] != arn || env["CUSTOMER_EMAILS"] != "off" {
+		t.Errorf("notify environment %s", js(env))
+	}
+	for _, fn := range []*GoFunction{svc.Intake, svc.Verify, svc.Health} {
+		if v, ok := obj(obj(props(tpl.resource(t, logicalID(t, svc.Stack, fn.Function)))["Environment"])["Variables"])["SLACK_WEBHOOK_SECRET_ARN"]; ok {
+			t.Errorf("%s knows the Slack secret: %v", *fn.Function.Node().Path(), v)
+		}
+	}
+	if n := len(tpl.resources("AWS::SecretsManager::Secret")); n != 1 {
+		t.Errorf("%d secrets; the Slack secret is made outside the stack, only the signing key inside", n)
+	}
+	notifyPolicy := logicalID(t, svc.Stack, svc.Notify.Role.Node().FindChild(jsii.String("DefaultPolicy")))
+	readers := map[string][]string{}
+	for _, st := range statements(tpl) {
+		if js(st.statement["Resource"]) != js(arn) {
+			continue
+		}
+		for _, a := range list(st.statement["Action"]) {
+			readers[st.where] = append(readers[st.where], a.(string))
+		}
+	}
+	want := map[string][]string{notifyPolicy: {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}}
+	if !reflect.DeepEqual(readers, want) {
+		t.Errorf("Slack secret access:\n got  %v\n want %v (notify only, read only, that ARN only)", readers, want)
+	}
+	for _, st := range statements(tpl) {
+		for _, a := range list(st.statement["Action"]) {
+			if strings.HasPrefix(a.(string), "secretsmanager:") && strings.Contains(js(st.statement["Resource"]), "*") {
+				t.Errorf("%s: %s on %s", st.where, a, js(st.statement["Resource"]))
+			}
+		}
+	}
+	if strings.Contains(js(tpl), "hooks.slack.com") {
+		t.Errorf("a webhook URL is in the template")
+	}
+	nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+	ann := assertions.Annotations_FromStack(svc.Stack)
+	for _, m := range append(*ann.FindError(jsii.String("*"), nag), *ann.FindWarning(jsii.String("*"), nag)...) {
+		t.Errorf("cdk-nag: %s %v", *m.Id, m.Entry.Data)
 	}
 }
 

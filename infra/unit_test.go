@@ -23,7 +23,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{LambdaAssetDir: ".build/lambda", ApprovalTimeoutDays: 7, ApprovalReminderDays: 2, DeployTimeoutDays: 14,
-		HealthIntervalSeconds: 60, HealthWindowMinutes: 30, HealthCheckURLTemplate: "https://{host}/testall"}
+		HealthIntervalSeconds: 60, HealthWindowMinutes: 30, HealthCheckURLTemplate: "https://{host}/testall", CustomerEmails: true}
 	if cfg != want {
 		t.Errorf("defaults %+v, want %+v", cfg, want)
 	}
@@ -45,6 +45,8 @@ func TestConfigValues(t *testing.T) {
 		CtxHealthCheckURLTemplate: "http://127.0.0.1:8080/dev/appliance/{host}/testall",
 		CtxCorsOrigin:             "https://portal.example.com",
 		CtxServiceAccountID:       "123456789012",
+		CtxSlackWebhookSecretArn:  "arn:aws:secretsmanager:us-east-1:123456789012:secret:intake/slack-a1B2c3",
+		CtxCustomerEmails:         "off", // as `cdk -c customerEmails=off` passes it
 	}
 	cfg, err := configFrom(func(k string) interface{} { return ctx[k] })
 	if err != nil {
@@ -55,7 +57,8 @@ func TestConfigValues(t *testing.T) {
 		ApprovalTimeoutDays: 14, ApprovalReminderDays: 3, DeployTimeoutDays: 21,
 		HealthIntervalSeconds: 30, HealthWindowMinutes: 45,
 		HealthCheckURLTemplate: "http://127.0.0.1:8080/dev/appliance/{host}/testall",
-		CorsOrigin:             "https://portal.example.com", ServiceAccountID: "123456789012"}
+		CorsOrigin:             "https://portal.example.com", ServiceAccountID: "123456789012",
+		SlackWebhookSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:intake/slack-a1B2c3", CustomerEmails: false}
 	if cfg != want {
 		t.Errorf("got %+v, want %+v", cfg, want)
 	}
@@ -207,6 +210,10 @@ func TestInvalidContextFails(t *testing.T) {
 		{map[string]interface{}{CtxApprovalTimeoutDays: 3.0, CtxApprovalReminderDays: 3.0}, CtxApprovalReminderDays},
 		{map[string]interface{}{CtxApprovalTimeoutDays: "3", CtxApprovalReminderDays: "5"}, CtxApprovalReminderDays},
 		{map[string]interface{}{CtxHealthCheckURLTemplate: "https://appliance.example.com/testall"}, CtxHealthCheckURLTemplate},
+		// A partial ARN (no 6-character suffix) cannot be granted exactly.
+		{map[string]interface{}{CtxSlackWebhookSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack"}, CtxSlackWebhookSecretArn},
+		{map[string]interface{}{CtxSlackWebhookSecretArn: "https://hooks.slack.com/services/T/B/x"}, CtxSlackWebhookSecretArn},
+		{map[string]interface{}{CtxCustomerEmails: "sometimes"}, CtxCustomerEmails},
 	} {
 		ctx := map[string]interface{}{CtxLambdaAssetDir: assetDir}
 		for k, v := range c.ctx {
@@ -215,6 +222,9 @@ func TestInvalidContextFails(t *testing.T) {
 		_, _, _, err := NewApp(&AppProps{Outdir: t.TempDir(), Context: ctx})
 		if err == nil || !strings.Contains(err.Error(), c.key+":") {
 			t.Errorf("context %v: want an error naming %s, got %v", c.ctx, c.key, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "hooks.slack.com") {
+			t.Errorf("the error repeats a webhook URL: %v", err)
 		}
 	}
 }

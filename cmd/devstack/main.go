@@ -43,7 +43,8 @@ Appliance Intake is running locally.
 
   API            %[1]s/api/submissions   (POST a checklist, GET /api/submissions/{id})
   JSON Schema    %[1]s/api/schema
-  Outbox         %[1]s/dev/outbox        every email sent; approval links are in them
+  Outbox         %[1]s/dev/outbox        every email and Slack message sent; approval links are in them
+                 (JSON at /dev/outbox.json; the page's buttons make the local Slack webhook fail)
   Appliances     %[1]s/dev/appliance/    simulated /testall endpoints (POST /dev/appliance/{host}/down to fail one)
   AWS endpoint   %[2]s   (kumo; AWS_ENDPOINT_URL=%[2]s for the AWS CLI)
   State machine  %[3]s

@@ -1,13 +1,21 @@
 // Command notify is the workflow's notification task: it records a stage
 // change on the submission, opens the approval for a gate, and tells the
-// project manager.
+// project manager by email and Slack (and, when changes are requested, the
+// customer's contacts for the affected teams by email).
+//
+// Environment: PM_EMAIL and SENDER_EMAIL (either empty: email skipped and
+// recorded), SLACK_WEBHOOK_SECRET_ARN (empty: no Slack; the webhook URL is
+// read from the secret once, here, and never logged), CUSTOMER_EMAILS
+// ("off" keeps customer contacts out of changes-requested).
 package main
 
 import (
 	"context"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/psaas/appliance-intake/pkg/approval"
@@ -32,7 +40,21 @@ func main() {
 		log.Error("start", "error", err)
 		os.Exit(1)
 	}
+	// Slack is optional. A webhook secret that cannot be read does not stop
+	// the function: email still goes, and every Slack delivery is recorded
+	// as failed with the reason.
+	var slackChannel notify.WebhookPoster
+	if arn := os.Getenv("SLACK_WEBHOOK_SECRET_ARN"); arn != "" {
+		s, err := notify.SlackFromSecret(ctx, secretsmanager.NewFromConfig(cfg), arn, notify.SlackOptions{})
+		if err != nil {
+			log.Error("slack channel unavailable", "error", err)
+			slackChannel = notify.FailingSlack(err)
+		} else {
+			slackChannel = s
+		}
+	}
 	tasks := install.New(st, notify.NewMailer(sesv2.NewFromConfig(cfg), os.Getenv("SENDER_EMAIL")),
-		install.Config{PMEmail: os.Getenv("PM_EMAIL"), BaseURL: env["PUBLIC_BASE_URL"], Gates: approvals, Logger: log})
+		install.Config{PMEmail: os.Getenv("PM_EMAIL"), BaseURL: env["PUBLIC_BASE_URL"], Gates: approvals, Logger: log,
+			Slack: slackChannel, NoCustomerEmails: strings.EqualFold(strings.TrimSpace(os.Getenv("CUSTOMER_EMAILS")), "off")})
 	lambda.Start(tasks.Notify)
 }

@@ -6,7 +6,6 @@ package install
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -40,15 +39,18 @@ type mailer interface {
 // Tasks performs the workflow's task steps.
 type Tasks struct {
 	store   submissionStore
-	mail    mailer
+	notify  *notify.Notifier
 	gates   gateOpener
 	health  healthChecker
 	reader  InventoryReader
 	pmEmail string
 	baseURL string
-	verify  verify.Config
-	log     *slog.Logger
-	Now     func() time.Time
+	// customerEmails: changes-requested also goes to the customer's
+	// contacts for the affected teams.
+	customerEmails bool
+	verify         verify.Config
+	log            *slog.Logger
+	Now            func() time.Time
 }
 
 // Config wires Tasks.
@@ -59,6 +61,11 @@ type Config struct {
 	Logger  *slog.Logger
 	// Gates opens approvals for the waitForTaskToken gates (notify only).
 	Gates gateOpener
+	// Slack posts to the Slack channel (notify only); nil = no Slack.
+	Slack notify.WebhookPoster
+	// NoCustomerEmails keeps changes-requested from emailing the
+	// customer's contacts (the project manager is told either way).
+	NoCustomerEmails bool
 	// Health checks /testall (health only).
 	Health healthChecker
 	// Inventory reads customer accounts (verify only); nil runs the
@@ -72,8 +79,15 @@ func New(st submissionStore, mail mailer, cfg Config) *Tasks {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Tasks{store: st, mail: mail, gates: cfg.Gates, health: cfg.Health, reader: cfg.Inventory, pmEmail: cfg.PMEmail, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
+	var ms notify.MailSender
+	if mail != nil {
+		ms = mail
+	}
+	t := &Tasks{store: st, notify: notify.NewNotifier(ms, cfg.Slack, log), gates: cfg.Gates, health: cfg.Health, reader: cfg.Inventory,
+		pmEmail: cfg.PMEmail, baseURL: strings.TrimRight(cfg.BaseURL, "/"), customerEmails: !cfg.NoCustomerEmails,
 		verify: cfg.Verify, log: log, Now: time.Now}
+	t.notify.Now = func() time.Time { return t.Now() }
+	return t
 }
 
 // Verify runs verification of one environment of a submission version,
@@ -214,9 +228,12 @@ func gateWords(gate string) string {
 }
 
 // Notify records a stage change on the submission, opens the approval for
-// a gate, then tells the project manager. A channel that fails is recorded
-// on the submission and does not fail the step: the record is what
-// matters, and it is already written.
+// a gate, then tells the project manager on every configured channel
+// (email, Slack) and, when changes are requested, the customer's contacts
+// for the affected teams by email. Every delivery (channel, time, outcome)
+// is appended to the trail. A channel that fails is recorded and does not
+// fail the step nor stop the other channels: the record is what matters,
+// and it is already written.
 func (t *Tasks) Notify(ctx context.Context, in workflow.NotifyInput) (workflow.NotifyOutput, error) {
 	rec, err := t.store.Get(ctx, in.SubmissionID)
 	if err != nil {
@@ -272,7 +289,11 @@ func (t *Tasks) Notify(ctx context.Context, in workflow.NotifyInput) (workflow.N
 
 	stage := notify.Stage{Customer: rec.CustomerName, SubmissionID: in.SubmissionID, Version: in.Version,
 		Environment: strings.ToUpper(in.Environment), Headline: tr.headline, Action: tr.action,
-		StatusURL: t.baseURL + "/api/submissions/" + in.SubmissionID, ActionURL: link, Problem: problem}
+		StatusURL: t.baseURL + "/submissions/" + in.SubmissionID, ActionURL: link, Problem: problem,
+		Step: tr.stage, Status: tr.status}
+	if in.Kind == "deploy" {
+		stage.ActionLabel = "Confirm the deployment"
+	}
 	if in.ReportKey != "" {
 		if body, err := t.store.GetReport(ctx, in.SubmissionID, in.ReportKey); err == nil {
 			var r verify.Report
@@ -284,14 +305,41 @@ func (t *Tasks) Notify(ctx context.Context, in workflow.NotifyInput) (workflow.N
 		}
 	}
 
+	audience := notify.Audience{PM: t.pmEmail}
+	if in.Event == workflow.EventChangesRequested && t.customerEmails {
+		audience.Customer = t.customerAudience(ctx, in, stage)
+	}
 	out := workflow.NotifyOutput{Status: tr.status, Deliveries: []string{}}
-	outcome := t.sendEmail(ctx, stage)
-	out.Deliveries = append(out.Deliveries, outcome)
-	if err := t.store.Append(ctx, in.SubmissionID, store.Event{At: t.Now(), Version: in.Version,
-		Status: tr.status, Stage: tr.stage, Actor: "notify", Detail: outcome}); err != nil {
-		t.log.WarnContext(ctx, "record notification outcome", "error", err)
+	for _, d := range t.notify.Announce(ctx, stage, audience) {
+		out.Deliveries = append(out.Deliveries, d.String())
+		if err := t.store.Append(ctx, in.SubmissionID, store.Event{At: d.At, Version: in.Version,
+			Status: tr.status, Stage: tr.stage, Actor: "notify", Detail: d.String()}); err != nil {
+			t.log.WarnContext(ctx, "record notification outcome", "channel", d.Channel, "error", err)
+		}
 	}
 	return out, nil
+}
+
+// customerAudience finds the customer's contacts for the teams that own
+// the checks needing attention, from the version's stored checklist.
+func (t *Tasks) customerAudience(ctx context.Context, in workflow.NotifyInput, s notify.Stage) *notify.CustomerAudience {
+	teams := notify.AffectedTeams(s.Problems())
+	if len(teams) == 0 {
+		return nil // nothing a customer team owns (or no report): the PM triages
+	}
+	c := &notify.CustomerAudience{Teams: teams}
+	ver, err := t.store.GetVersion(ctx, in.SubmissionID, in.Version)
+	if err != nil {
+		c.Problem = "could not read the checklist's contacts: " + err.Error()
+		return c
+	}
+	doc, problems := checklist.Parse([]byte(ver.Document))
+	if len(problems) > 0 || doc == nil {
+		c.Problem = "the stored checklist no longer parses, so its contacts are unknown"
+		return c
+	}
+	c.Addresses = notify.ContactsFor(doc.Customer.Contacts, teams)
+	return c
 }
 
 // envOfStage reads the environment from a stage name like "deploy-prod".
@@ -302,23 +350,4 @@ func envOfStage(stage string) string {
 		}
 	}
 	return ""
-}
-
-func (t *Tasks) sendEmail(ctx context.Context, s notify.Stage) string {
-	if t.mail == nil || t.pmEmail == "" {
-		return "email: skipped (no project manager address or sender configured)"
-	}
-	msg, err := notify.RenderEmail(s, []string{t.pmEmail})
-	if err != nil {
-		return "email: failed: " + err.Error()
-	}
-	id, err := t.mail.Send(ctx, msg)
-	if errors.Is(err, notify.ErrNotConfigured) {
-		return "email: skipped: " + err.Error()
-	}
-	if err != nil {
-		t.log.ErrorContext(ctx, "email to project manager", "submissionId", s.SubmissionID, "error", err)
-		return "email to " + t.pmEmail + ": failed: " + err.Error()
-	}
-	return "email to " + t.pmEmail + ": sent (" + id + ")"
 }

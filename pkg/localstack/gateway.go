@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -34,14 +33,27 @@ type Gateway struct {
 	Function string
 	// Outbox is kumo's SES store of sent mail, shown at /dev/outbox.
 	Outbox string
+	// Slack is the local Slack incoming webhook (nil: no Slack), shown at
+	// /dev/outbox too.
+	Slack *SlackWebhook
 	// Appliances answers /dev/appliance/{host}/testall for health checks.
 	Appliances *Appliances
 	Log        *slog.Logger
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/dev/outbox" {
-		g.outbox(w, r)
+	switch {
+	case r.URL.Path == "/dev/outbox":
+		g.outboxPage(w, r)
+		return
+	case r.URL.Path == "/dev/outbox.json":
+		g.outboxJSON(w, r)
+		return
+	case strings.HasPrefix(r.URL.Path, SlackPath) && g.Slack != nil:
+		g.Slack.ServeHTTP(w, r)
+		return
+	case r.URL.Path == "/dev/slack/fault" && g.Slack != nil:
+		g.Slack.serveFault(w, r)
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/dev/appliance/") && g.Appliances != nil {
@@ -159,19 +171,4 @@ func WriteResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) 
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// outbox shows every email kumo's SES accepted, newest last.
-func (g *Gateway) outbox(w http.ResponseWriter, r *http.Request) {
-	req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, g.Outbox, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		http.Error(w, fmt.Sprintf("read outbox: %v", err), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
 }

@@ -61,6 +61,10 @@ type Config struct {
 	Name string
 	// PMEmail and SenderEmail configure the notify function.
 	PMEmail, SenderEmail string
+	// NoSlack runs without a Slack channel; by default notify posts to the
+	// stack's own Slack webhook (its URL in a Secrets Manager secret, as
+	// in the cloud), shown with the emails at /dev/outbox.
+	NoSlack bool
 	// Workers is how many handler processes serve each function.
 	Workers int
 	// Logger receives the stack's own log and the functions' output.
@@ -103,6 +107,8 @@ type Stack struct {
 	AWS aws.Config
 	// Appliances simulates the deployed appliances' /testall endpoints.
 	Appliances *Appliances
+	// Slack is the local Slack incoming webhook (nil with Config.NoSlack).
+	Slack *SlackWebhook
 
 	server  *http.Server
 	cancel  context.CancelFunc
@@ -231,6 +237,18 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		return fail(fmt.Errorf("create signing key secret: %w", err))
 	}
+	slackSecretArn := ""
+	if !cfg.NoSlack {
+		s.Slack = NewSlackWebhook(s.URL)
+		out, err := secretsmanager.NewFromConfig(s.AWS).CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+			Name:         aws.String(cfg.Name + "-slack-webhook"),
+			SecretString: aws.String(s.Slack.URL()),
+		})
+		if err != nil {
+			return fail(fmt.Errorf("create Slack webhook secret: %w", err))
+		}
+		slackSecretArn = aws.ToString(out.ARN)
+	}
 	healthURL := cfg.HealthURLTemplate
 	if healthURL == "" {
 		healthURL = s.URL + "/dev/appliance/{host}/testall"
@@ -259,6 +277,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		"LOG_LEVEL":                "info",
 		"VERIFY_MODE":              "static",
 		"SIGNING_KEY_SECRET_ARN":   aws.ToString(secret.ARN),
+		"SLACK_WEBHOOK_SECRET_ARN": slackSecretArn,
 		"HEALTHCHECK_URL_TEMPLATE": healthURL,
 		// As in the cloud: a link outlives its gate by a day, so a late
 		// click says "expired" (410) rather than "bad link" (403).
@@ -277,7 +296,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 
 	s.Appliances = NewAppliances()
 	gw := &Gateway{Lambda: lc, Function: cfg.Name + "-intake", Outbox: k.URL + "/kumo/ses/v2/sent-emails",
-		Appliances: s.Appliances, Log: cfg.Logger}
+		Slack: s.Slack, Appliances: s.Appliances, Log: cfg.Logger}
 	s.server = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -214,13 +214,13 @@ type sentEmail struct {
 
 func outbox(t *testing.T, s *localstack.Stack, submissionID, subject string) []sentEmail {
 	t.Helper()
-	r := get(t, s, "/dev/outbox")
-	var box struct{ SentEmails []sentEmail }
+	r := get(t, s, "/dev/outbox.json")
+	var box struct{ Emails []sentEmail }
 	if err := json.Unmarshal([]byte(r.rawBody), &box); err != nil {
 		t.Fatalf("outbox: %v %s", err, r.rawBody)
 	}
 	var out []sentEmail
-	for _, e := range box.SentEmails {
+	for _, e := range box.Emails {
 		if strings.Contains(e.Body, submissionID) && strings.Contains(e.Subject, subject) {
 			out = append(out, e)
 		}
