@@ -51,9 +51,12 @@ synth: build-lambda
 deploy: build-lambda
 	npx --yes aws-cdk@2 deploy --all
 
-## bench: benchmarks (speed and memory targets live here, not in tests)
+## bench: benchmarks and the performance figures of the README, one
+## markdown table per section (speed and memory targets live here, not in
+## tests). `make bench BENCH_FLAGS=-quick` skips the cold-start and
+## 1,000-request sections.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/bench $(BENCH_FLAGS)
 
 clean:
 	rm -rf .build cdk.out

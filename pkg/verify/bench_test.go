@@ -1,0 +1,73 @@
+package verify
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/psaas/appliance-intake/pkg/checklist"
+	"github.com/psaas/appliance-intake/pkg/inventory"
+)
+
+// scaledProd returns the PROD fixture grown to n instances: the extra nodes
+// are spread over the three subnets, with the same drives, targets, backup
+// and alarms as the fixture's nodes, so that every rule has n of each.
+func scaledProd(b *testing.B, n int) (*checklist.Document, *inventory.Inventory) {
+	doc, inv := fixture(b, checklist.EnvProd, false)
+	subnets := []string{fxProdSubnetA, fxProdSubnetB, fxProdSubnetC}
+	ids := append([]string{}, doc.Environments.Prod.InstanceIDs...)
+	for k := len(ids); k < n; k++ {
+		id := fmt.Sprintf("i-0c%015x", k)
+		sn := inv.Subnets[subnets[k%3]]
+		ip := fmt.Sprintf("10.20.%d.%d", k%3+1, 20+k/3)
+		var vols []string
+		for i, size := range []int32{40, 100, 100} {
+			vid := fmt.Sprintf("vol-0c%012x%02d", k, i)
+			vols = append(vols, vid)
+			inv.Volumes[vid] = inventory.Volume{ID: vid, SizeGiB: size, InstanceID: id, Device: "/dev/xvd" + string(rune('a'+i)), Type: "gp3"}
+		}
+		inv.Instances[id] = inventory.Instance{
+			ID: id, State: "running", Type: "m4.xlarge", ImageID: fxAMI, VpcID: fxProdVPC, SubnetID: sn.ID,
+			AvailabilityZone: sn.AvailabilityZone, PrivateIP: ip,
+			Interfaces:       []inventory.Interface{{ID: "eni-" + id[2:], PrivateIP: ip, SubnetID: sn.ID}},
+			SecurityGroupIDs: []string{fxClusterSG, fxWebSG},
+			VolumeIDs:        vols,
+		}
+		lb := inv.LoadBalancer
+		lb.TargetGroups[0].Targets = append(lb.TargetGroups[0].Targets, inventory.Target{ID: id, Port: 443, Health: "healthy"})
+		lb.TargetGroups[1].Targets = append(lb.TargetGroups[1].Targets, inventory.Target{ID: ip, Port: 80, Health: "healthy"})
+		inv.Backup[id] = []string{"appliance-daily"}
+		inv.Alarms = append(inv.Alarms, statusAlarm(id))
+		ids = append(ids, id)
+	}
+	doc.Environments.Prod.InstanceIDs = ids
+	return doc, inv
+}
+
+// BenchmarkRules measures evaluating every rule (static and AWS) over a
+// collected PROD inventory of 3, 30 and 300 instances; collection itself
+// is BenchmarkCollect in pkg/inventory. The driver (make bench) reports
+// the per-instance cost, so linearity is read there, not asserted.
+//
+//	go test -run '^$' -bench Rules -benchmem ./pkg/verify/
+func BenchmarkRules(b *testing.B) {
+	for _, n := range []int{3, 30, 300} {
+		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) {
+			doc, inv := scaledProd(b, n)
+			cfg := DefaultConfig()
+			var r Report
+			b.ReportAllocs()
+			for b.Loop() {
+				r = Verify(doc, checklist.EnvProd, inv, testNow, cfg)
+			}
+			failed := 0
+			for _, c := range r.Checks {
+				if c.Status != StatusPass && c.Status != StatusSkip {
+					failed++
+					b.Logf("%s %s (expected beyond 3 nodes): %.100s", c.ID, c.Status, c.Message)
+				}
+			}
+			b.ReportMetric(float64(len(r.Checks)), "checks/op")
+			b.ReportMetric(float64(failed), "notpassed/op")
+		})
+	}
+}
