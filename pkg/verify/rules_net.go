@@ -499,28 +499,42 @@ func (a *awsInput) clusterPorts(node inventory.Instance, live []inventory.Instan
 	rules, unknown := a.ingress(node.SecurityGroupIDs)
 	resources := append([]string{node.ID}, nonEmpty(node.SecurityGroupIDs...)...)
 	var problems []string
+	// The peers, their addresses and the rules open for each protocol are
+	// worked out once per node, so the check stays quadratic in nodes (each
+	// pair is looked at) rather than worse.
 	var peers []string
+	peerIPs := map[string][]string{}
+	for _, peer := range live {
+		if peer.ID != node.ID {
+			peers = append(peers, peer.ID)
+			peerIPs[peer.ID] = privateIPs(peer)
+		}
+	}
+	type openRule struct {
+		span         portSpan
+		sourceGroups []string
+		cidrs        []string
+	}
 	for _, p := range ports {
 		missing := map[string][]string{} // gaps → peers
 		var order []string
+		var open []openRule
+		for _, r := range rules {
+			if span, ok := opens(r.IngressRule, p.Protocol); ok {
+				open = append(open, openRule{span, r.SourceGroups, r.CIDRs})
+			}
+		}
 		for _, peer := range live {
 			if peer.ID == node.ID {
 				continue
 			}
-			if !slices.Contains(peers, peer.ID) {
-				peers = append(peers, peer.ID)
-			}
-			ips := privateIPs(peer)
+			ips := peerIPs[peer.ID]
 			var have []portSpan
-			for _, r := range rules {
-				span, ok := opens(r.IngressRule, p.Protocol)
-				if !ok {
-					continue
-				}
-				fromPeer := slices.ContainsFunc(r.SourceGroups, func(g string) bool { return slices.Contains(peer.SecurityGroupIDs, g) }) ||
-					slices.ContainsFunc(r.CIDRs, func(c string) bool { return cidrHolds(c, ips) })
+			for _, r := range open {
+				fromPeer := slices.ContainsFunc(r.sourceGroups, func(g string) bool { return slices.Contains(peer.SecurityGroupIDs, g) }) ||
+					slices.ContainsFunc(r.cidrs, func(c string) bool { return cidrHolds(c, ips) })
 				if fromPeer {
-					have = append(have, span)
+					have = append(have, r.span)
 				}
 			}
 			if g := gaps(portSpan{p.From, p.To}, have); len(g) > 0 {
