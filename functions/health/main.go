@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"time"
 
@@ -16,13 +15,7 @@ import (
 )
 
 func main() {
-	log := awsx.Logger()
-	env := awsx.MustEnv(log, "TABLE_NAME")
-	cfg, err := awsx.Config(context.Background())
-	if err != nil {
-		log.Error("start", "error", err)
-		os.Exit(1)
-	}
+	log, env, cfg := awsx.Boot("TABLE_NAME")
 	checker := health.New(health.NewClient(15*time.Second), os.Getenv("HEALTHCHECK_URL_TEMPLATE"))
 	tasks := install.New(store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"]), nil,
 		install.Config{Health: checker, Logger: log})

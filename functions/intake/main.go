@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -18,20 +17,11 @@ import (
 )
 
 func main() {
-	log := awsx.Logger()
-	env := awsx.MustEnv(log, "TABLE_NAME", "STATE_MACHINE_ARN", "SIGNING_KEY_SECRET_ARN", "PUBLIC_BASE_URL")
+	log, env, cfg := awsx.Boot("TABLE_NAME", "STATE_MACHINE_ARN", "SIGNING_KEY_SECRET_ARN", "PUBLIC_BASE_URL")
 	ctx := context.Background()
-	cfg, err := awsx.Config(ctx)
-	if err != nil {
-		log.Error("start", "error", err)
-		os.Exit(1)
-	}
 	st := store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"])
 	approvals, err := approval.FromEnv(ctx, cfg, st, log)
-	if err != nil {
-		log.Error("start", "error", err)
-		os.Exit(1)
-	}
+	awsx.Must(log, err)
 	svc := intake.New(st, sfn.NewFromConfig(cfg),
 		intake.Config{StateMachineArn: env["STATE_MACHINE_ARN"], BaseURL: env["PUBLIC_BASE_URL"], Logger: log})
 	h := api.New(svc, log).WithApprovals(api.NewApprovalPages(approvals, st)).WithPages(api.WebPages(web.Serve))

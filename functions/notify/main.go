@@ -26,20 +26,11 @@ import (
 )
 
 func main() {
-	log := awsx.Logger()
-	env := awsx.MustEnv(log, "TABLE_NAME", "SIGNING_KEY_SECRET_ARN", "PUBLIC_BASE_URL")
+	log, env, cfg := awsx.Boot("TABLE_NAME", "SIGNING_KEY_SECRET_ARN", "PUBLIC_BASE_URL")
 	ctx := context.Background()
-	cfg, err := awsx.Config(ctx)
-	if err != nil {
-		log.Error("start", "error", err)
-		os.Exit(1)
-	}
 	st := store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"])
 	approvals, err := approval.FromEnv(ctx, cfg, st, log)
-	if err != nil {
-		log.Error("start", "error", err)
-		os.Exit(1)
-	}
+	awsx.Must(log, err)
 	// Slack is optional. A webhook secret that cannot be read does not stop
 	// the function: email still goes, and every Slack delivery is recorded
 	// as failed with the reason.

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -16,13 +15,7 @@ import (
 )
 
 func main() {
-	log := awsx.Logger()
-	env := awsx.MustEnv(log, "TABLE_NAME")
-	cfg, err := awsx.Config(context.Background())
-	if err != nil {
-		log.Error("start", "error", err)
-		os.Exit(1)
-	}
+	log, env, cfg := awsx.Boot("TABLE_NAME")
 	st := store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"])
 	tc := install.Config{Verify: verify.DefaultConfig(), Logger: log}
 	// VERIFY_MODE=static runs the document checks alone: the local stack

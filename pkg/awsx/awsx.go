@@ -82,3 +82,23 @@ func Secret(ctx context.Context, sm secretReader, arn string) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("secret %s is empty", arn)
 }
+
+// Boot is every function's start: the JSON logger, the required variables
+// and the AWS configuration. Any problem exits, so the Lambda init fails
+// visibly instead of the first invocation.
+func Boot(names ...string) (*slog.Logger, map[string]string, aws.Config) {
+	log := Logger()
+	env := MustEnv(log, names...)
+	cfg, err := Config(context.Background())
+	Must(log, err)
+	return log, env, cfg
+}
+
+// Must exits when err is set: a function that cannot start should fail
+// its init.
+func Must(log *slog.Logger, err error) {
+	if err != nil {
+		log.Error("start", "error", err)
+		os.Exit(1)
+	}
+}
