@@ -32,6 +32,7 @@ const (
 	CtxServiceAccountID       = "serviceAccountId"       // default of the verifier role template's ServiceAccountId parameter
 	CtxSlackWebhookSecretArn  = "slackWebhookSecretArn"  // complete ARN of the secret holding the Slack incoming-webhook URL; empty = no Slack
 	CtxCustomerEmails         = "customerEmails"         // true (default): changes-requested also emails the customer's contacts of the affected teams
+	CtxAlarmEmail             = "alarmEmail"             // operator address subscribed to the alarm topic; empty = no subscription
 )
 
 // ContextKeys lists every context key the app reads.
@@ -40,6 +41,7 @@ var ContextKeys = []string{
 	CtxApprovalTimeoutDays, CtxApprovalReminderDays, CtxDeployTimeoutDays,
 	CtxHealthIntervalSeconds, CtxHealthWindowMinutes, CtxHealthCheckURLTemplate,
 	CtxCorsOrigin, CtxServiceAccountID, CtxSlackWebhookSecretArn, CtxCustomerEmails,
+	CtxAlarmEmail,
 }
 
 // Defaults for the context keys. The timings are workflow.DefaultSettings().
@@ -77,7 +79,9 @@ type Config struct {
 	// HealthCheckURLTemplate is the health function's
 	// HEALTHCHECK_URL_TEMPLATE; it contains {host}.
 	HealthCheckURLTemplate string
-	CorsOrigin             string
+	// CorsOrigin is the one browser origin (scheme://host[:port], https
+	// unless the host is localhost) allowed to call the API; empty = none.
+	CorsOrigin string
 	// ServiceAccountID pre-fills the verifier role template's
 	// ServiceAccountId parameter; empty means the customer must supply it.
 	ServiceAccountID string
@@ -88,6 +92,9 @@ type Config struct {
 	// CustomerEmails: changes-requested also goes to the customer's
 	// contacts for the affected teams (default true).
 	CustomerEmails bool
+	// AlarmEmail is subscribed (by email, after the recipient confirms)
+	// to the alarm topic; empty = the topic has no subscription.
+	AlarmEmail string
 }
 
 // secretArnPattern is a complete Secrets Manager ARN: with the six
@@ -142,6 +149,7 @@ func configFrom(lookup func(key string) interface{}) (Config, error) {
 		CorsOrigin:             get(CtxCorsOrigin),
 		ServiceAccountID:       get(CtxServiceAccountID),
 		SlackWebhookSecretArn:  get(CtxSlackWebhookSecretArn),
+		AlarmEmail:             get(CtxAlarmEmail),
 		CustomerEmails:         true,
 	}
 	var problems []string
@@ -208,7 +216,7 @@ func configFrom(lookup func(key string) interface{}) (Config, error) {
 			CtxHealthCheckURLTemplate, DefaultHealthCheckURLTemplate, cfg.HealthCheckURLTemplate))
 	}
 
-	for key, v := range map[string]string{CtxPMEmail: cfg.PMEmail, CtxSenderEmail: cfg.SenderEmail} {
+	for key, v := range map[string]string{CtxPMEmail: cfg.PMEmail, CtxSenderEmail: cfg.SenderEmail, CtxAlarmEmail: cfg.AlarmEmail} {
 		if v == "" {
 			continue
 		}
@@ -216,20 +224,19 @@ func configFrom(lookup func(key string) interface{}) (Config, error) {
 			problems = append(problems, fmt.Sprintf("%s: want a bare email address like name@example.com, got %q", key, v))
 		}
 	}
-	for key, v := range map[string]string{CtxPublicBaseURL: cfg.PublicBaseURL, CtxCorsOrigin: cfg.CorsOrigin} {
-		if v == "" {
-			continue
-		}
+	if v := cfg.PublicBaseURL; v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			problems = append(problems, fmt.Sprintf("%s: want an absolute http(s) URL like https://intake.example.com, got %q", key, v))
+			problems = append(problems, fmt.Sprintf("%s: want an absolute http(s) URL like https://intake.example.com, got %q", CtxPublicBaseURL, v))
 		}
 	}
 	if cfg.CorsOrigin != "" {
-		if u, err := url.Parse(cfg.CorsOrigin); err == nil && u.Path != "" && u.Path != "/" {
-			problems = append(problems, fmt.Sprintf("%s: an origin has no path, got %q", CtxCorsOrigin, cfg.CorsOrigin))
+		origin, problem := corsOrigin(cfg.CorsOrigin)
+		if problem != "" {
+			problems = append(problems, fmt.Sprintf("%s: want one bare origin like https://portal.example.com "+
+				"(https, no path, query or wildcard; http only for localhost), got %q: %s", CtxCorsOrigin, cfg.CorsOrigin, problem))
 		}
-		cfg.CorsOrigin = strings.TrimRight(cfg.CorsOrigin, "/")
+		cfg.CorsOrigin = origin
 	}
 	if cfg.ServiceAccountID != "" && !isAccountID(cfg.ServiceAccountID) {
 		problems = append(problems, fmt.Sprintf("%s: want a 12-digit AWS account id, got %q", CtxServiceAccountID, cfg.ServiceAccountID))
@@ -254,6 +261,46 @@ func configFrom(lookup func(key string) interface{}) (Config, error) {
 		return Config{}, fmt.Errorf("invalid CDK context:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return cfg, nil
+}
+
+// corsOrigin checks that v is one bare browser origin, scheme://host[:port]
+// as a browser sends it in the Origin header, and returns it normalized
+// (lower case, no trailing slash), or says what is wrong with it. Only
+// https is allowed, except http for the local machine (a dev server).
+func corsOrigin(v string) (string, string) {
+	if strings.Contains(v, "*") {
+		return "", "a wildcard would let any site call the API from its visitors' browsers"
+	}
+	if strings.ContainsAny(v, ", \t") {
+		return "", "only one origin is allowed"
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return "", err.Error()
+	case u.Scheme == "" || u.Host == "" || u.Opaque != "":
+		return "", "not an absolute URL"
+	case u.User != nil:
+		return "", "an origin has no user information"
+	case u.Path != "" && u.Path != "/":
+		return "", "an origin has no path"
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(v, "#"):
+		return "", "an origin has no query or fragment"
+	}
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname())
+	local := host == "localhost" || host == "127.0.0.1" || host == "::1"
+	switch {
+	case scheme == "http" && !local:
+		return "", "http is allowed only for localhost; use https"
+	case scheme != "https" && scheme != "http":
+		return "", "the scheme must be https"
+	}
+	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Sprintf("bad port %q", p)
+		}
+	}
+	return scheme + "://" + strings.ToLower(u.Host), ""
 }
 
 func isAccountID(s string) bool {

@@ -44,6 +44,8 @@ type GoFunctionProps struct {
 // log group: the role may write to that log group only (no AWS managed
 // policy), plus what grants add later.
 type GoFunction struct {
+	// Name is the function's folder name (FunctionIntake, ...).
+	Name     string
 	Scope    constructs.Construct
 	Function awslambda.Function
 	Role     awsiam.Role
@@ -94,5 +96,5 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 	suppress(role, "AwsSolutions-IAM5",
 		"X-Ray tracing (Tracing ACTIVE) needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support only Resource \"*\" (no resource-level permissions).",
 		"Resource::*")
-	return &GoFunction{Scope: c, Function: fn, Role: role, LogGroup: logGroup}, nil
+	return &GoFunction{Name: props.Name, Scope: c, Function: fn, Role: role, LogGroup: logGroup}, nil
 }

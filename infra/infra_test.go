@@ -20,6 +20,7 @@ const (
 	testPMEmail     = "pm@example.com"
 	testSenderEmail = "noreply@intake.example.com"
 	testBaseURL     = "https://intake.example.com"
+	testAlarmEmail  = "ops@example.com"
 )
 
 // fixture is one app built and synthesized the way main does it (NewApp,
@@ -95,6 +96,7 @@ func getFixture(t *testing.T) *fixture {
 			CtxPMEmail:        testPMEmail,
 			CtxSenderEmail:    testSenderEmail,
 			CtxPublicBaseURL:  testBaseURL,
+			CtxAlarmEmail:     testAlarmEmail,
 		}})
 		if err != nil {
 			fixtureErr = err
@@ -225,6 +227,38 @@ func statements(t template) []located {
 			for _, pol := range list(p["Policies"]) {
 				add(id+" inline "+fmt.Sprint(obj(pol)["PolicyName"]), obj(pol)["PolicyDocument"])
 			}
+		}
+	}
+	return out
+}
+
+// resourcePolicyStatements returns the statements of the resource-based
+// policies in a template (KMS key policies, SNS topic policies, ...).
+func resourcePolicyStatements(t template) []located {
+	docs := map[string]string{
+		"AWS::KMS::Key":                       "KeyPolicy",
+		"AWS::SNS::TopicPolicy":               "PolicyDocument",
+		"AWS::SQS::QueuePolicy":               "PolicyDocument",
+		"AWS::S3::BucketPolicy":               "PolicyDocument",
+		"AWS::SecretsManager::ResourcePolicy": "ResourcePolicy",
+		"AWS::Logs::ResourcePolicy":           "PolicyDocument",
+	}
+	var out []located
+	for id, r := range obj(t["Resources"]) {
+		res := obj(r)
+		prop, ok := docs[fmt.Sprint(res["Type"])]
+		if !ok {
+			continue
+		}
+		doc := props(res)[prop]
+		if s, isString := doc.(string); isString { // Logs takes a JSON string
+			var parsed interface{}
+			if json.Unmarshal([]byte(s), &parsed) == nil {
+				doc = parsed
+			}
+		}
+		for _, st := range list(obj(doc)["Statement"]) {
+			out = append(out, located{id + " (resource policy)", obj(st)})
 		}
 	}
 	return out

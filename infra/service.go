@@ -34,6 +34,8 @@ type ServiceStack struct {
 	// (nil without the slackWebhookSecretArn context key); only notify
 	// reads it.
 	SlackWebhook awssecretsmanager.ISecret
+	// Monitoring is the alarm topic, the alarms and the dashboard.
+	Monitoring *Monitoring
 }
 
 // NewServiceStack wires the service. It fails (rather than synthesizing a
@@ -189,12 +191,31 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		fn.Function.AddEnvironment(jsii.String("PUBLIC_BASE_URL"), base, nil)
 	}
 
+	s.Monitoring = NewMonitoring(stack, "Monitoring", &MonitoringProps{
+		AlarmEmail:           cfg.AlarmEmail,
+		StateMachine:         sm,
+		WorkflowLog:          s.Workflow.LogGroup,
+		Functions:            []*GoFunction{s.Intake, s.Verify, s.Notify, s.Health},
+		Notify:               s.Notify,
+		API:                  s.API,
+		Table:                table,
+		ApprovalReminderDays: cfg.ApprovalReminderDays,
+	})
+
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Invoke URL of the intake HTTP API (the form is served at its root)"),
 		Value:       s.API.URL,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("StateMachineArn"), &awscdk.CfnOutputProps{Value: sm.StateMachineArn()})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
+	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("SNS topic every alarm notifies (ALARM and OK); subscribe operators to it"),
+		Value:       s.Monitoring.Topic.TopicArn(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("DashboardName"), &awscdk.CfnOutputProps{
+		Description: jsii.String("CloudWatch dashboard of the service"),
+		Value:       s.Monitoring.Dashboard.DashboardName(),
+	})
 	return s, nil
 }
 

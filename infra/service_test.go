@@ -310,6 +310,24 @@ func TestAPI(t *testing.T) {
 			},
 		})
 	})
+	// Every stage is throttled, and no route lifts the limit.
+	stages := f.svcJSON.resources("AWS::ApiGatewayV2::Stage")
+	if len(stages) == 0 {
+		t.Errorf("no API stage")
+	}
+	for id, st := range stages {
+		p := props(st)
+		rs := obj(p["DefaultRouteSettings"])
+		burst, _ := rs["ThrottlingBurstLimit"].(float64)
+		rate, _ := rs["ThrottlingRateLimit"].(float64)
+		if burst <= 0 || rate <= 0 || burst > APIThrottleBurst || rate > APIThrottleRate {
+			t.Errorf("stage %s throttling burst %v rate %v, want 0 < burst <= %d and 0 < rate <= %d", id, rs["ThrottlingBurstLimit"],
+				rs["ThrottlingRateLimit"], APIThrottleBurst, APIThrottleRate)
+		}
+		if p["RouteSettings"] != nil {
+			t.Errorf("stage %s has per-route settings %s that may lift the throttling", id, js(p["RouteSettings"]))
+		}
+	}
 	mustNotPanic(t, "ApiUrl output", func() {
 		f.svcTpl.HasOutput(jsii.String("ApiUrl"), &map[string]interface{}{"Value": assertions.Match_AnyValue()})
 	})
@@ -321,16 +339,28 @@ func TestAPI(t *testing.T) {
 	}
 }
 
+// TestCorsOrigin: with corsOrigin the API answers preflights for exactly
+// that origin (normalized as a browser sends it), with the methods and
+// headers the form uses and no credentials.
 func TestCorsOrigin(t *testing.T) {
-	_, svc, _ := newTestApp(t, map[string]interface{}{CtxCorsOrigin: "https://portal.example.com"})
-	tpl := assertions.Template_FromStack(svc.Stack, nil)
-	mustNotPanic(t, "CORS configuration", func() {
-		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), &map[string]interface{}{
-			"CorsConfiguration": map[string]interface{}{
-				"AllowOrigins": []interface{}{"https://portal.example.com"},
-			},
-		})
-	})
+	_, svc, _ := newTestApp(t, map[string]interface{}{CtxCorsOrigin: "https://Portal.Example.com/"})
+	tpl := toTemplate(assertions.Template_FromStack(svc.Stack, nil))
+	apis := tpl.resources("AWS::ApiGatewayV2::Api")
+	if len(apis) != 1 {
+		t.Fatalf("want one HTTP API, got %d", len(apis))
+	}
+	want := map[string]interface{}{
+		"AllowOrigins":  []interface{}{"https://portal.example.com"},
+		"AllowMethods":  []interface{}{"GET", "POST", "OPTIONS"},
+		"AllowHeaders":  []interface{}{"content-type", "idempotency-key"},
+		"ExposeHeaders": []interface{}{"location", "retry-after", "idempotent-replayed"},
+		"MaxAge":        3600.0,
+	}
+	for id, a := range apis {
+		if got := props(a)["CorsConfiguration"]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s CorsConfiguration:\n got  %s\n want %s", id, js(got), js(want))
+		}
+	}
 }
 
 // TestSigningKey: one generated, retained secret that only intake and
@@ -560,7 +590,7 @@ func TestNagSeesViolations(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	f := getFixture(t)
 	outs := obj(f.svcJSON["Outputs"])
-	for _, k := range []string{"ApiUrl", "StateMachineArn", "TableName"} {
+	for _, k := range []string{"ApiUrl", "StateMachineArn", "TableName", "AlarmTopicArn", "DashboardName"} {
 		if outs[k] == nil {
 			t.Errorf("service stack has no %s output (has %v)", k, keys(outs))
 		}
@@ -614,29 +644,57 @@ func toAny(m map[string]map[string]interface{}) map[string]interface{} {
 	return out
 }
 
-// TestVerifyAssumesOnlyTheVerifierRole: the verify function may assume the
-// customer-side role by its fixed name in any account, and nothing else.
+// TestVerifyAssumesOnlyTheVerifierRole: the service's one cross-account
+// grant is sts:AssumeRole, alone, on the role name the verifier template
+// creates in any account; no other statement anywhere grants an STS action.
 func TestVerifyAssumesOnlyTheVerifierRole(t *testing.T) {
 	f := getFixture(t)
 	role := logicalID(t, f.svc.Stack, f.svc.Verify.Role)
-	found := false
+	// The name the customer-side template gives the role.
+	roleName := props(f.roleJS.resource(t, logicalID(t, f.role.Stack, f.role.Role)))["RoleName"]
+	if roleName != VerifierRoleName {
+		t.Fatalf("verifier template's RoleName %v, want %s", roleName, VerifierRoleName)
+	}
+	wantResource := map[string]interface{}{"Fn::Join": []interface{}{"", []interface{}{
+		"arn:", ref("AWS::Partition"), ":iam::*:role/" + VerifierRoleName}}}
+	found := 0
 	for r, stmts := range policyStatementsByRole(f.svcJSON) {
 		for _, stmt := range stmts {
-			if !slices.Contains(list(stmt["Action"]), interface{}("sts:AssumeRole")) {
+			var sts []interface{}
+			for _, a := range list(stmt["Action"]) {
+				if strings.HasPrefix(strings.ToLower(a.(string)), "sts:") {
+					sts = append(sts, a)
+				}
+			}
+			if len(sts) == 0 {
 				continue
 			}
+			found++
 			if r != role {
-				t.Errorf("role %s may assume roles", r)
+				t.Errorf("role %s may call %v", r, sts)
 			}
-			found = true
-			res, _ := json.Marshal(stmt["Resource"])
-			if !strings.Contains(string(res), ":iam::*:role/"+VerifierRoleName) || strings.Contains(string(res), `"*"`) {
-				t.Errorf("sts:AssumeRole resource %s", res)
+			if stmt["Effect"] != "Allow" || stmt["Action"] != "sts:AssumeRole" || stmt["NotResource"] != nil {
+				t.Errorf("cross-account statement %s, want Allow of sts:AssumeRole alone", js(stmt))
+			}
+			if !reflect.DeepEqual(stmt["Resource"], wantResource) {
+				t.Errorf("sts:AssumeRole on %s, want only %s", js(stmt["Resource"]), js(wantResource))
 			}
 		}
 	}
-	if !found {
-		t.Fatal("verify cannot assume the customer's verifier role")
+	if found != 1 {
+		t.Errorf("%d statements grant STS actions, want exactly the verify function's one", found)
+	}
+	// Nowhere else either: inline role policies, managed policies, resource
+	// policies (trust policies name sts:AssumeRole for their service).
+	for _, s := range append(statements(f.svcJSON), resourcePolicyStatements(f.svcJSON)...) {
+		if strings.HasSuffix(s.where, "(trust)") || f.svcJSON.resource(t, strings.Fields(s.where)[0])["Type"] == "AWS::IAM::Policy" {
+			continue // trust policies; role policies are checked above
+		}
+		for _, a := range list(s.statement["Action"]) {
+			if strings.HasPrefix(strings.ToLower(a.(string)), "sts:") {
+				t.Errorf("%s grants %s", s.where, a)
+			}
+		}
 	}
 }
 

@@ -47,6 +47,7 @@ func TestConfigValues(t *testing.T) {
 		CtxServiceAccountID:       "123456789012",
 		CtxSlackWebhookSecretArn:  "arn:aws:secretsmanager:us-east-1:123456789012:secret:intake/slack-a1B2c3",
 		CtxCustomerEmails:         "off", // as `cdk -c customerEmails=off` passes it
+		CtxAlarmEmail:             "ops@example.com",
 	}
 	cfg, err := configFrom(func(k string) interface{} { return ctx[k] })
 	if err != nil {
@@ -58,7 +59,8 @@ func TestConfigValues(t *testing.T) {
 		HealthIntervalSeconds: 30, HealthWindowMinutes: 45,
 		HealthCheckURLTemplate: "http://127.0.0.1:8080/dev/appliance/{host}/testall",
 		CorsOrigin:             "https://portal.example.com", ServiceAccountID: "123456789012",
-		SlackWebhookSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:intake/slack-a1B2c3", CustomerEmails: false}
+		SlackWebhookSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:intake/slack-a1B2c3", CustomerEmails: false,
+		AlarmEmail: "ops@example.com"}
 	if cfg != want {
 		t.Errorf("got %+v, want %+v", cfg, want)
 	}
@@ -92,6 +94,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		CtxApprovalReminderDays: 2.5, CtxDeployTimeoutDays: 0.0, CtxHealthIntervalSeconds: "-1",
 		CtxHealthWindowMinutes: 100000.0, CtxHealthCheckURLTemplate: "https://appliance.example.com/testall",
 		CtxCorsOrigin: "https://portal.example.com/form", CtxServiceAccountID: "12345",
+		CtxAlarmEmail: "ops at example.com",
 	}
 	_, err := configFrom(func(k string) interface{} { return ctx[k] })
 	if err == nil {
@@ -214,6 +217,9 @@ func TestInvalidContextFails(t *testing.T) {
 		{map[string]interface{}{CtxSlackWebhookSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack"}, CtxSlackWebhookSecretArn},
 		{map[string]interface{}{CtxSlackWebhookSecretArn: "https://hooks.slack.com/services/T/B/x"}, CtxSlackWebhookSecretArn},
 		{map[string]interface{}{CtxCustomerEmails: "sometimes"}, CtxCustomerEmails},
+		{map[string]interface{}{CtxAlarmEmail: "ops"}, CtxAlarmEmail},
+		{map[string]interface{}{CtxCorsOrigin: "*"}, CtxCorsOrigin},
+		{map[string]interface{}{CtxCorsOrigin: "http://portal.example.com"}, CtxCorsOrigin},
 	} {
 		ctx := map[string]interface{}{CtxLambdaAssetDir: assetDir}
 		for k, v := range c.ctx {

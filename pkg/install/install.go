@@ -286,6 +286,11 @@ func (t *Tasks) Notify(ctx context.Context, in workflow.NotifyInput) (workflow.N
 	if err != nil {
 		return workflow.NotifyOutput{}, fmt.Errorf("notify: %w", err)
 	}
+	// One line per workflow event, once it is recorded. CloudWatch metric
+	// filters count approval reminders and expired gates from it
+	// (infra/monitoring.go): keep the message and the event field.
+	t.log.InfoContext(ctx, "workflow event", "submissionId", in.SubmissionID, "version", in.Version,
+		"event", in.Event, "gate", in.Gate, "environment", in.Environment, "status", tr.status)
 
 	stage := notify.Stage{Customer: rec.CustomerName, SubmissionID: in.SubmissionID, Version: in.Version,
 		Environment: strings.ToUpper(in.Environment), Headline: tr.headline, Action: tr.action,
