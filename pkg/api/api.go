@@ -123,7 +123,8 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		case http.MethodPost:
 			body, err := decodeBody(req)
 			if err != nil {
-				return errorResponse(http.StatusBadRequest, "The form could not be read.", nil), nil
+				return errorResponse(http.StatusBadRequest, "The form could not be read: it is marked as base64-encoded but is not valid base64.",
+					[]checklist.FieldError{{Field: "body", Message: "is not valid base64"}}), nil
 			}
 			return h.approvals.Submit(ctx, seg[1], string(body), req.RequestContext.HTTP.SourceIP+" "+req.RequestContext.HTTP.UserAgent), nil
 		}
@@ -231,7 +232,13 @@ func (h *Handler) externalID(ctx context.Context, account string) response {
 func (h *Handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest, existing string) response {
 	body, err := decodeBody(req)
 	if err != nil {
-		return errorResponse(http.StatusBadRequest, "The request body could not be decoded.", nil)
+		return errorResponse(http.StatusBadRequest, "The request body is marked as base64-encoded but is not valid base64.",
+			[]checklist.FieldError{{Field: "body", Message: "is not valid base64"}})
+	}
+	key := header(req.Headers, "idempotency-key")
+	if msg := keyProblem(key); msg != "" {
+		return errorResponse(http.StatusBadRequest, "The Idempotency-Key header "+msg+".",
+			[]checklist.FieldError{{Field: "Idempotency-Key", Message: msg}})
 	}
 	ct := header(req.Headers, "content-type")
 	if !isJSON(ct, body) {
@@ -247,7 +254,7 @@ func (h *Handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 
 	var receipt intake.Receipt
 	if existing == "" {
-		receipt, err = h.svc.Submit(ctx, body, header(req.Headers, "idempotency-key"))
+		receipt, err = h.svc.Submit(ctx, body, key)
 	} else {
 		receipt, err = h.svc.Resubmit(ctx, existing, body)
 	}
@@ -302,6 +309,19 @@ func (h *Handler) status(ctx context.Context, id string) response {
 	return r
 }
 
+// keyProblem says what is wrong with an Idempotency-Key, or "". A key is
+// stored and compared as given, so it must be printable ASCII: a line
+// break or NUL in it is an injection attempt or a broken client. (Its
+// length is intake's to check.)
+func keyProblem(key string) string {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c > 0x7e {
+			return "must be printable ASCII (letters, digits, punctuation), without line breaks or control characters"
+		}
+	}
+	return ""
+}
+
 // isJSON accepts a JSON content type, or a JSON object sent with a
 // generic one: `curl -d @checklist.json` labels it form-urlencoded.
 func isJSON(contentType string, body []byte) bool {
@@ -351,28 +371,57 @@ func jsonResponse(status int, v any) response {
 		Headers: map[string]string{"Content-Type": "application/json"}})
 }
 
+// securityHeaders are the headers every response carries, JSON or not.
+// Framing is refused twice: by CSP frame-ancestors and, for browsers that
+// predate it, by X-Frame-Options.
+var securityHeaders = map[string]string{
+	"X-Content-Type-Options":    "nosniff",
+	"Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+	"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
+	"Referrer-Policy":           "no-referrer",
+	"X-Frame-Options":           "DENY",
+}
+
 // withHeaders adds the security headers every response carries.
 func withHeaders(r response) response {
 	if r.Headers == nil {
 		r.Headers = map[string]string{}
 	}
-	r.Headers["X-Content-Type-Options"] = "nosniff"
-	r.Headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-	r.Headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
-	r.Headers["Referrer-Policy"] = "no-referrer"
+	for k, v := range securityHeaders {
+		r.Headers[k] = v
+	}
 	if _, ok := r.Headers["Cache-Control"]; !ok {
 		r.Headers["Cache-Control"] = "no-store"
 	}
 	return r
 }
 
-// WebPages serves the embedded web pages (pkg/web) through the API.
+// WebPages serves the embedded web pages (pkg/web) through the API. A page
+// keeps its own policy (its CSP allows its scripts); any security header
+// it lacks (static files set few) gets the API's value. A page path asked
+// for with another method is answered like an API route: 405 in JSON.
 func WebPages(serve func(method, path string) (web.Response, bool)) Pages {
 	return func(method, path string) (response, bool) {
 		r, ok := serve(method, path)
 		if !ok {
 			return response{}, false
 		}
-		return response{StatusCode: r.Status, Headers: r.Headers, Body: string(r.Body)}, true
+		if r.Status == http.StatusMethodNotAllowed {
+			allow := r.Headers["Allow"]
+			if allow == "" {
+				allow = "GET, HEAD"
+			}
+			return methodNotAllowed(allow), true
+		}
+		headers := make(map[string]string, len(r.Headers)+len(securityHeaders))
+		for k, v := range r.Headers {
+			headers[k] = v
+		}
+		for k, v := range securityHeaders {
+			if header(headers, k) == "" {
+				headers[k] = v
+			}
+		}
+		return response{StatusCode: r.Status, Headers: headers, Body: string(r.Body)}, true
 	}
 }

@@ -59,6 +59,11 @@ func (s *Signer) Verify(id, expUnix, sig string, now time.Time) error {
 	if !ok {
 		return ErrBadSignature
 	}
+	// The decoder skips CR and LF even when strict; the length check makes
+	// the 43 characters Sign writes the only spelling of a signature.
+	if len(sig) != sigEncoding.EncodedLen(sha256.Size) {
+		return ErrBadSignature
+	}
 	got, err := sigEncoding.DecodeString(sig)
 	if err != nil || len(got) != sha256.Size {
 		return ErrBadSignature

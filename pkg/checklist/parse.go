@@ -21,6 +21,11 @@ const MaxDocumentBytes = 1 << 20
 // limit stops a hostile document from recursing the decoder into the ground.
 const maxDepth = 32
 
+// maxErrors bounds the errors Parse reports. Without it a hostile document
+// of 256 KiB (say, an array of 100,000 numbers where strings belong) would
+// produce an error list of many MiB, past what Lambda can return.
+const maxErrors = 100
+
 // Parse decodes a submitted checklist strictly and validates it. It reports
 // every problem at once: invalid JSON (field "", with line, column and byte
 // offset), unknown fields (with a "did you mean" when one is close), wrong
@@ -32,6 +37,9 @@ func Parse(data []byte) (*Document, []FieldError) {
 	}
 	if len(data) > MaxDocumentBytes {
 		return nil, []FieldError{{Field: "", Message: fmt.Sprintf("is %d bytes; a checklist is at most %d bytes (1 MiB)", len(data), MaxDocumentBytes)}}
+	}
+	if msg := encodingProblem(data); msg != "" {
+		return nil, []FieldError{{Field: "", Message: msg}}
 	}
 	tree, errs := decodeTree(data)
 	if tree == nil && len(errs) > 0 {
@@ -52,9 +60,32 @@ func Parse(data []byte) (*Document, []FieldError) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, sortErrors(errs)
+		return nil, capErrors(sortErrors(errs))
 	}
 	return &doc, nil
+}
+
+// capErrors keeps the first maxErrors errors and says how many were left
+// out; the summary has the document's (empty) field, so the list stays
+// sorted.
+func capErrors(errs []FieldError) []FieldError {
+	if len(errs) <= maxErrors {
+		return errs
+	}
+	more := FieldError{Field: "", Message: fmt.Sprintf("has more problems than shown: %d more are not listed; fix the ones listed and submit again to see the rest", len(errs)-maxErrors)}
+	return append([]FieldError{more}, errs[:maxErrors]...)
+}
+
+// encodingProblem explains a document that is not UTF-8 JSON text at all.
+func encodingProblem(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
+		return "starts with a byte order mark (BOM); save the checklist as UTF-8 without BOM and send it again"
+	case bytes.HasPrefix(data, []byte("\xfe\xff")), bytes.HasPrefix(data, []byte("\xff\xfe")),
+		len(data) >= 2 && (data[0] == 0) != (data[1] == 0):
+		return "is UTF-16 text; save the checklist as UTF-8 and send it again"
+	}
+	return ""
 }
 
 // coveredBy reports whether field is, or is inside, a field in errs.
@@ -98,10 +129,11 @@ func (t *treeDecoder) value(path string, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, errTooDeep
 	}
-	tok, err := t.dec.Token()
+	tok, bad, err := t.token()
 	if err != nil {
 		return nil, err
 	}
+	t.notUTF8(path, "is not valid UTF-8 text", bad)
 	delim, ok := tok.(json.Delim)
 	if !ok {
 		return tok, nil
@@ -110,12 +142,13 @@ func (t *treeDecoder) value(path string, depth int) (any, error) {
 	case '{':
 		obj := map[string]any{}
 		for t.dec.More() {
-			kt, err := t.dec.Token()
+			kt, bad, err := t.token()
 			if err != nil {
 				return nil, err
 			}
 			key, _ := kt.(string) // the decoder guarantees a string key here
 			kp := joinPath(path, key)
+			t.notUTF8(kp, "is a field name that is not valid UTF-8 text", bad)
 			val, err := t.value(kp, depth+1)
 			if err != nil {
 				return nil, err
@@ -145,6 +178,39 @@ func (t *treeDecoder) value(path string, depth int) (any, error) {
 	}
 	// Token never returns a closing delimiter before its opening one.
 	return nil, fmt.Errorf("unexpected %q", rune(delim))
+}
+
+// token reads the next token. encoding/json replaces bytes that are not
+// UTF-8 inside a string with U+FFFD; the checklist would then be stored
+// with text the customer never wrote, so the caller reports such a string
+// (bad is the offset of its first such byte, or -1).
+func (t *treeDecoder) token() (tok json.Token, bad int64, err error) {
+	start := t.dec.InputOffset()
+	if tok, err = t.dec.Token(); err != nil {
+		return nil, -1, err
+	}
+	if _, isString := tok.(string); !isString {
+		return tok, -1, nil
+	}
+	raw := t.data[start:t.dec.InputOffset()]
+	if utf8.Valid(raw) {
+		return tok, -1, nil
+	}
+	for bad = start; len(raw) > 0; {
+		r, size := utf8.DecodeRune(raw)
+		if r == utf8.RuneError && size <= 1 {
+			return tok, bad, nil
+		}
+		raw, bad = raw[size:], bad+int64(size)
+	}
+	return tok, -1, nil
+}
+
+func (t *treeDecoder) notUTF8(field, what string, bad int64) {
+	if bad >= 0 {
+		t.errs = append(t.errs, FieldError{Field: field,
+			Message: fmt.Sprintf("%s (a byte at %s); save the checklist as UTF-8", what, position(t.data, bad))})
+	}
 }
 
 // syntaxError turns a decoding error into a document-level FieldError
@@ -186,6 +252,9 @@ func joinPath(path, key string) string {
 	}
 	if utf8.RuneCountInString(key) > 40 {
 		key = string([]rune(key)[:40]) + "…"
+	}
+	if key == "" {
+		key = `""` // an empty name must not read as the whole document
 	}
 	if path == "" {
 		return key

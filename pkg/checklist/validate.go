@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -132,9 +133,7 @@ func (v *validator) identifier(field, value, hint string) bool {
 
 func (v *validator) customer(p string, c Customer) {
 	if v.required(p+".name", c.Name, "the customer's company name") {
-		if n := utf8.RuneCountInString(c.Name); n > MaxNameLength {
-			v.add(p+".name", "must be at most %d characters (it has %d)", MaxNameLength, n)
-		}
+		v.name(p+".name", c.Name)
 	}
 	field := p + ".contacts"
 	switch {
@@ -156,9 +155,7 @@ func (v *validator) customer(p string, c Customer) {
 			}
 		}
 		if v.required(cp+".name", ct.Name, "the person's full name") {
-			if n := utf8.RuneCountInString(ct.Name); n > MaxNameLength {
-				v.add(cp+".name", "must be at most %d characters (it has %d)", MaxNameLength, n)
-			}
+			v.name(cp+".name", ct.Name)
 		}
 		if v.identifier(cp+".email", ct.Email, "the person's work email, e.g. ida@example.com") && !validEmail(ct.Email) {
 			v.add(cp+".email", "must be a plain email address such as ida@example.com (no display name or angle brackets)")
@@ -172,6 +169,17 @@ func (v *validator) customer(p string, c Customer) {
 	}
 	if len(missing) > 0 {
 		v.add(field, "needs at least one contact for each team; missing: %s", strings.Join(missing, ", "))
+	}
+}
+
+// name checks a person's or company's name: one line of text, which goes
+// into emails, Slack messages and page titles as it is.
+func (v *validator) name(field, s string) {
+	if n := utf8.RuneCountInString(s); n > MaxNameLength {
+		v.add(field, "must be at most %d characters (it has %d)", MaxNameLength, n)
+	}
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		v.add(field, "must be one line of text without control characters (such as a line break, tab or NUL)")
 	}
 }
 
