@@ -3,12 +3,12 @@ SHELL := /bin/bash
 GO    ?= go
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-FUNCTIONS  := intake verify notify health
+FUNCTIONS  := intake verify notify health resume
 HOST_DIR   := .build/host
 LAMBDA_DIR := .build/lambda
 PORT       ?= 8080
 
-.PHONY: dev test vet synth deploy build-host build-lambda bench clean
+.PHONY: dev test vet synth deploy build-host build-lambda bench load fuzz clean
 
 ## dev: run the whole stack locally on the embedded AWS emulator (kumo)
 dev: build-host
@@ -57,6 +57,25 @@ deploy: build-lambda
 ## 1,000-request sections.
 bench:
 	$(GO) run ./cmd/bench $(BENCH_FLAGS)
+
+## load: concurrent submissions through the HTTP API, then checks that each
+## accepted one is stored once with one execution. Starts its own local
+## stack; `make load LOAD_FLAGS="-url http://127.0.0.1:8080"` loads a
+## running `make dev` instead (-n, -c, -timeout change the run).
+load: build-host
+	$(GO) run ./cmd/load -bin $(HOST_DIR) $(LOAD_FLAGS)
+
+## fuzz: every fuzz target in turn for FUZZTIME each (their committed
+## seed corpora already run as ordinary tests in `make test`); a crash
+## stops with the input saved under the package's testdata/fuzz.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := pkg/checklist:FuzzParse pkg/checklist:FuzzValidate pkg/checklist:FuzzParseCertificates \
+  pkg/approval:FuzzVerifyLink pkg/verify:FuzzStaticCertificate pkg/api:FuzzHandle pkg/web:FuzzServe
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s ./$$pkg/ || exit 1; \
+	done
 
 clean:
 	rm -rf .build cdk.out

@@ -23,7 +23,7 @@ const (
 )
 
 // FunctionNames lists every Lambda function of the service.
-var FunctionNames = []string{FunctionIntake, FunctionVerify, FunctionNotify, FunctionHealth}
+var FunctionNames = []string{FunctionIntake, FunctionVerify, FunctionNotify, FunctionHealth, FunctionResume}
 
 // LogRetention is how long every log group of the service keeps its events.
 const LogRetention = awslogs.RetentionDays_THREE_MONTHS

@@ -137,7 +137,7 @@ func TestAlarms(t *testing.T) {
 		"approval-reminders":            {MetricNamespace, MetricApprovalReminders, nil, 1},
 		"gates-expired":                 {MetricNamespace, MetricGatesExpired, nil, 1},
 	}
-	for _, fn := range []*GoFunction{f.svc.Intake, f.svc.Verify, f.svc.Notify, f.svc.Health} {
+	for _, fn := range []*GoFunction{f.svc.Intake, f.svc.Verify, f.svc.Notify, f.svc.Health, f.svc.Resumer.Function} {
 		dims := map[string]interface{}{"FunctionName": ref(logicalID(t, stack, fn.Function))}
 		want[fn.Name+"-errors"] = wantAlarm{"AWS/Lambda", "Errors", dims, 1}
 		want[fn.Name+"-throttles"] = wantAlarm{"AWS/Lambda", "Throttles", dims, 1}
@@ -448,7 +448,7 @@ func TestDashboard(t *testing.T) {
 		MetricNamespace + " " + MetricGatesExpired + " Sum",
 		"AWS/DynamoDB ReadThrottleEvents " + table + " Sum", "AWS/DynamoDB WriteThrottleEvents " + table + " Sum",
 	}
-	for _, fn := range []*GoFunction{f.svc.Intake, f.svc.Verify, f.svc.Notify, f.svc.Health} {
+	for _, fn := range []*GoFunction{f.svc.Intake, f.svc.Verify, f.svc.Notify, f.svc.Health, f.svc.Resumer.Function} {
 		dim := "FunctionName=${Ref:" + logicalID(t, stack, fn.Function) + "}"
 		want = append(want, "AWS/Lambda Invocations "+dim+" Sum", "AWS/Lambda Errors "+dim+" Sum",
 			"AWS/Lambda Throttles "+dim+" Sum", "AWS/Lambda Duration "+dim+" p99")

@@ -34,6 +34,9 @@ type ServiceStack struct {
 	// (nil without the slackWebhookSecretArn context key); only notify
 	// reads it.
 	SlackWebhook awssecretsmanager.ISecret
+	// Resumer starts, on a schedule, every stored version whose workflow
+	// never started (intake died between the two).
+	Resumer *Resumer
 	// Monitoring is the alarm topic, the alarms and the dashboard.
 	Monitoring *Monitoring
 }
@@ -191,11 +194,19 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		fn.Function.AddEnvironment(jsii.String("PUBLIC_BASE_URL"), base, nil)
 	}
 
+	// The resumer has its own narrow grants (its partitions of the table,
+	// StartExecution on this state machine), not the functions' shared ones.
+	if s.Resumer, err = NewResumer(stack, "Resumer", &ResumerProps{
+		AssetDir: cfg.LambdaAssetDir, Table: table, StateMachine: sm,
+	}); err != nil {
+		return nil, err
+	}
+
 	s.Monitoring = NewMonitoring(stack, "Monitoring", &MonitoringProps{
 		AlarmEmail:           cfg.AlarmEmail,
 		StateMachine:         sm,
 		WorkflowLog:          s.Workflow.LogGroup,
-		Functions:            []*GoFunction{s.Intake, s.Verify, s.Notify, s.Health},
+		Functions:            []*GoFunction{s.Intake, s.Verify, s.Notify, s.Health, s.Resumer.Function},
 		Notify:               s.Notify,
 		API:                  s.API,
 		Table:                table,

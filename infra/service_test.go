@@ -56,6 +56,9 @@ func TestFunctions(t *testing.T) {
 		{f.svc.Health, 256, 30, map[string]interface{}{
 			"TABLE_NAME": tableRef, "LOG_LEVEL": "info", "HEALTHCHECK_URL_TEMPLATE": "https://{host}/testall",
 		}},
+		{f.svc.Resumer.Function, 256, 60, map[string]interface{}{
+			"TABLE_NAME": tableRef, "LOG_LEVEL": "info", "STATE_MACHINE_ARN": smRef, "RESUME_GRACE_SECONDS": "120",
+		}},
 	}
 	for _, c := range cases {
 		id := logicalID(t, stack, c.fn.Function)
@@ -724,4 +727,73 @@ func TestBaseURLDefaultsToTheAPI(t *testing.T) {
 			t.Errorf("%s PUBLIC_BASE_URL = %s, want the API endpoint", logicalID(t, svc.Stack, fn.Function), got)
 		}
 	}
+}
+
+// The resumer runs on a schedule, may start executions of this state
+// machine only, and touches only the submission and pending-marker
+// partitions of the table.
+func TestResumer(t *testing.T) {
+	f := getFixture(t)
+	stack := f.svc.Stack
+	fnID := logicalID(t, stack, f.svc.Resumer.Function.Function)
+	rules := f.svcJSON.resources("AWS::Events::Rule")
+	found := false
+	for _, r := range rules {
+		p := props(r)
+		for _, target := range list(p["Targets"]) {
+			if reflect.DeepEqual(obj(target)["Arn"], getAttArn(fnID)) {
+				found = true
+				if p["ScheduleExpression"] != "rate(5 minutes)" {
+					t.Errorf("resumer schedule = %v, want rate(5 minutes)", p["ScheduleExpression"])
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no EventBridge rule targets the resumer")
+	}
+	smRef := ref(logicalID(t, stack, f.svc.Workflow.StateMachine))
+	role := logicalID(t, stack, f.svc.Resumer.Function.Role)
+	var actions []string
+	for _, pol := range f.svcJSON.resources("AWS::IAM::Policy") {
+		p := props(pol)
+		attached := false
+		for _, r := range list(p["Roles"]) {
+			attached = attached || reflect.DeepEqual(r, ref(role))
+		}
+		if !attached {
+			continue
+		}
+		for _, st := range list(obj(p["PolicyDocument"])["Statement"]) {
+			s := obj(st)
+			for _, a := range stringsOf(s["Action"]) {
+				actions = append(actions, a)
+				switch {
+				case strings.HasPrefix(a, "states:"):
+					if a != "states:StartExecution" || !reflect.DeepEqual(s["Resource"], smRef) {
+						t.Errorf("resumer may %s on %s; want only states:StartExecution on the state machine", a, js(s["Resource"]))
+					}
+				case a == "dynamodb:Scan" || strings.HasPrefix(a, "dynamodb:Batch"):
+					t.Errorf("resumer may %s", a)
+				}
+			}
+		}
+	}
+	if !slices.Contains(actions, "states:StartExecution") || !slices.Contains(actions, "dynamodb:Query") {
+		t.Errorf("resumer actions %v lack StartExecution or Query", actions)
+	}
+}
+
+// stringsOf reads an IAM field that is a string or a list of strings.
+func stringsOf(v interface{}) []string {
+	if s, ok := v.(string); ok {
+		return []string{s}
+	}
+	var out []string
+	for _, x := range list(v) {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -46,6 +46,9 @@ Appliance Intake is running locally.
   Outbox         %[1]s/dev/outbox        every email and Slack message sent; approval links are in them
                  (JSON at /dev/outbox.json; the page's buttons make the local Slack webhook fail)
   Appliances     %[1]s/dev/appliance/    simulated /testall endpoints (POST /dev/appliance/{host}/down to fail one)
+  AWS faults     %[1]s/dev/aws/fault     POST operation=StartExecution&caller=intake&status=500 (or operation=SendEmail,
+                 status=400, code=MessageRejected; delay=10s; times=N; clear=1) to make Step Functions or SES fail
+  Resumer        every %[5]s: starts submissions stored more than %[6]s ago whose workflow never started
   AWS endpoint   %[2]s   (kumo; AWS_ENDPOINT_URL=%[2]s for the AWS CLI)
   State machine  %[3]s
 
@@ -59,7 +62,8 @@ The emulator ends an execution after 5 minutes of wall time, so locally a whole 
 (four clicks) must finish within 5 minutes of submitting; gates time out after %[4]s.
 
 Press Ctrl-C to stop.
-`, stack.URL, stack.Endpoint, stack.StateMachineArn, localstack.DevSettings().ApprovalTimeout)
+`, stack.URL, stack.Endpoint, stack.StateMachineArn, localstack.DevSettings().ApprovalTimeout,
+		localstack.DevResumeInterval, localstack.DevResumeGrace)
 	<-ctx.Done()
 	fmt.Println("\nstopping…")
 	stack.Close()

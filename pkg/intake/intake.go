@@ -200,6 +200,18 @@ func (s *Service) resume(ctx context.Context, id string) (Receipt, error) {
 
 func (s *Service) start(ctx context.Context, id string, version int, status string, duplicate bool) (Receipt, error) {
 	r := s.receipt(id, version, status, duplicate)
+	started := func(bool) string { return "install workflow started: " }
+	if _, err := s.startExecution(ctx, id, version, status, "intake", started); err != nil {
+		return r, &NotStartedError{Receipt: r, Err: err}
+	}
+	return r, nil
+}
+
+// startExecution starts a version's workflow under its execution name,
+// records the execution on the version and adds actor's trail event
+// (detail(existed) + the name). existed is true when an execution of that
+// name was already there (another attempt started it): same name, same work.
+func (s *Service) startExecution(ctx context.Context, id string, version int, status, actor string, detail func(existed bool) string) (existed bool, err error) {
 	name := workflow.ExecutionName(id, version)
 	input, _ := json.Marshal(workflow.ExecutionInput{SubmissionID: id, Version: version})
 	out, err := s.sfn.StartExecution(ctx, &sfn.StartExecutionInput{
@@ -212,23 +224,27 @@ func (s *Service) start(ctx context.Context, id string, version int, status stri
 	switch {
 	case errors.As(err, &exists):
 		// Another attempt started it first: same name, same version, same work.
-		arn = executionArn(s.stateMachineArn, name)
+		arn, existed = executionArn(s.stateMachineArn, name), true
 	case err != nil:
-		s.log.ErrorContext(ctx, "start workflow", "submissionId", id, "version", version, "error", err)
-		return r, &NotStartedError{Receipt: r, Err: fmt.Errorf("start execution %s: %w", name, err)}
+		s.log.ErrorContext(ctx, "start workflow", "submissionId", id, "version", version, "actor", actor, "error", err)
+		return false, fmt.Errorf("start execution %s: %w", name, err)
 	default:
 		arn = aws.ToString(out.ExecutionArn)
 	}
 	if err := s.store.MarkStarted(ctx, id, version, arn); err != nil {
-		return r, &NotStartedError{Receipt: r, Err: err}
+		if !errors.Is(err, store.ErrPendingMarker) {
+			return existed, err
+		}
+		// The version records its execution; the sweep tidies the marker.
+		s.log.WarnContext(ctx, "pending marker not stamped", "submissionId", id, "version", version, "error", err)
 	}
 	if err := s.store.Append(ctx, id, store.Event{At: s.Now(), Version: version, Status: status,
-		Stage: workflow.StageIntake, Actor: "intake", Detail: "install workflow started: " + name}); err != nil {
+		Stage: workflow.StageIntake, Actor: actor, Detail: detail(existed) + name}); err != nil {
 		// The workflow runs and the version records it; only this trail
 		// entry is missing, which is not worth failing the request for.
 		s.log.WarnContext(ctx, "append workflow-started event", "submissionId", id, "error", err)
 	}
-	return r, nil
+	return existed, nil
 }
 
 func (s *Service) receipt(id string, version int, status string, duplicate bool) Receipt {

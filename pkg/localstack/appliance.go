@@ -6,21 +6,32 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Appliances simulates deployed appliances for local health checks:
 // GET /dev/appliance/{host}/testall answers 200 "OK" unless the host was
 // marked down with POST /dev/appliance/{host}/down (POST .../up restores
-// it), so failure paths can be triggered by hand or by tests.
+// it), so failure paths can be triggered by hand or by tests. SetDelay
+// makes a host hang before it answers.
 type Appliances struct {
-	mu   sync.Mutex
-	down map[string]bool
-	hits map[string]int
+	mu    sync.Mutex
+	down  map[string]bool
+	delay map[string]time.Duration
+	hits  map[string]int
 }
 
 // NewAppliances returns simulated appliances, all healthy.
 func NewAppliances() *Appliances {
-	return &Appliances{down: map[string]bool{}, hits: map[string]int{}}
+	return &Appliances{down: map[string]bool{}, delay: map[string]time.Duration{}, hits: map[string]int{}}
+}
+
+// SetDelay makes a host's /testall hang for d (or until the client gives
+// up) before answering; 0 answers at once again.
+func (a *Appliances) SetDelay(host string, d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.delay[host] = d
 }
 
 // SetDown marks a host unhealthy (true) or healthy (false).
@@ -54,7 +65,16 @@ func (a *Appliances) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "simulated appliances; down: %v\n", hosts)
 	case action == "testall" && r.Method == http.MethodGet:
 		a.hits[host]++
-		if a.down[host] {
+		down, delay := a.down[host], a.delay[host]
+		if delay > 0 {
+			a.mu.Unlock()
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+			}
+			a.mu.Lock()
+		}
+		if down {
 			http.Error(w, "service unavailable (marked down)", http.StatusServiceUnavailable)
 			return
 		}

@@ -38,7 +38,20 @@ type Gateway struct {
 	Slack *SlackWebhook
 	// Appliances answers /dev/appliance/{host}/testall for health checks.
 	Appliances *Appliances
-	Log        *slog.Logger
+	// Faults takes fault settings at /dev/aws/fault (nil: none).
+	Faults *AWSFaults
+	// Info is served at /dev/stack.json, for tools such as cmd/load.
+	Info StackInfo
+	Log  *slog.Logger
+}
+
+// StackInfo is where a running stack's parts are.
+type StackInfo struct {
+	// URL is the HTTP API; Endpoint is kumo (AWS_ENDPOINT_URL).
+	URL             string `json:"url"`
+	Endpoint        string `json:"endpoint"`
+	Table           string `json:"table"`
+	StateMachineArn string `json:"stateMachineArn"`
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +67,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.URL.Path == "/dev/slack/fault" && g.Slack != nil:
 		g.Slack.serveFault(w, r)
+		return
+	case r.URL.Path == "/dev/aws/fault" && g.Faults != nil:
+		g.Faults.serveFault(w, r)
+		return
+	case r.URL.Path == "/dev/stack.json":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(g.Info)
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/dev/appliance/") && g.Appliances != nil {

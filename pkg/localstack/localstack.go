@@ -43,8 +43,23 @@ import (
 	"github.com/psaas/appliance-intake/pkg/workflow"
 )
 
-// Functions are the Lambda functions the stack runs, by folder name.
+// Functions are the Lambda functions the stack needs, by folder name.
 var Functions = []string{"intake", "verify", "notify", "health"}
+
+// ResumeFunction is the resumer's folder. The stack runs its binary when
+// BinDir has one (and invokes it every ResumeInterval, as EventBridge does
+// in the cloud); without it the stack runs the same sweep in-process.
+const ResumeFunction = "resume"
+
+// Local resumer timings: a stuck submission starts within about 15 s
+// locally (2 to 7 minutes in the cloud).
+const (
+	DevResumeInterval = 5 * time.Second
+	DevResumeGrace    = 10 * time.Second
+)
+
+// defaultTimeouts are the functions' Timeout in seconds, as in the cloud.
+var defaultTimeouts = map[string]int32{"intake": 10, "verify": 120, "notify": 30, "health": 30, ResumeFunction: 60}
 
 // Region is the region every local client uses.
 const Region = "us-east-1"
@@ -79,6 +94,15 @@ type Config struct {
 	// hostname); empty means the stack's own simulated appliances at
 	// <URL>/dev/appliance/{host}/testall.
 	HealthURLTemplate string
+	// FunctionTimeouts overrides functions' Timeout (seconds) by folder
+	// name, e.g. to make one time out in a test.
+	FunctionTimeouts map[string]int32
+	// ResumeInterval is how often the resumer sweeps: 0 means
+	// DevResumeInterval, a negative value turns it off.
+	ResumeInterval time.Duration
+	// ResumeGrace is how old an unstarted version must be before the
+	// resumer starts it (whole seconds, at least 1): 0 means DevResumeGrace.
+	ResumeGrace time.Duration
 }
 
 // DevSettings are timings that fit kumo's five-minute cap on an execution:
@@ -109,11 +133,18 @@ type Stack struct {
 	Appliances *Appliances
 	// Slack is the local Slack incoming webhook (nil with Config.NoSlack).
 	Slack *SlackWebhook
+	// Faults fails or delays the functions' Step Functions and SES
+	// requests on demand (see AWSFaults).
+	Faults *AWSFaults
 
 	server  *http.Server
 	cancel  context.CancelFunc
 	workers sync.WaitGroup
 	log     *slog.Logger
+
+	procMu sync.Mutex
+	procs  map[string]map[*exec.Cmd]bool // folder → running processes
+	sweeps sweepLog
 }
 
 // AWSConfig returns a configuration for clients of the given endpoint with
@@ -189,6 +220,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		Table:    cfg.Name + "-submissions",
 		AWS:      AWSConfig(k.URL),
 		log:      cfg.Logger,
+		procs:    map[string]map[*exec.Cmd]bool{},
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -196,6 +228,9 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		_ = ln.Close()
 		s.Close()
 		return nil, err
+	}
+	if s.Faults, err = newAWSFaults(k.URL); err != nil {
+		return fail(fmt.Errorf("start the AWS fault injector: %w", err))
 	}
 
 	if err := CreateTable(ctx, dynamodb.NewFromConfig(s.AWS), s.Table); err != nil {
@@ -212,8 +247,15 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	lc := lambda.NewFromConfig(s.AWS)
 	arns := map[string]string{}
+	timeouts := map[string]int32{}
+	for fn, t := range defaultTimeouts {
+		timeouts[fn] = t
+	}
+	for fn, t := range cfg.FunctionTimeouts {
+		timeouts[fn] = t
+	}
 	for _, fn := range Functions {
-		arn, err := createFunction(ctx, lc, cfg.Name+"-"+fn, fn)
+		arn, err := createFunction(ctx, lc, cfg.Name+"-"+fn, fn, timeouts[fn])
 		if err != nil {
 			return fail(err)
 		}
@@ -282,6 +324,11 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		// As in the cloud: a link outlives its gate by a day, so a late
 		// click says "expired" (410) rather than "bad link" (403).
 		"APPROVAL_LINK_TTL_HOURS": strconv.Itoa(int(math.Ceil((settings.ApprovalTimeout + 24*time.Hour).Hours()))),
+		"RESUME_GRACE_SECONDS":    strconv.Itoa(graceSeconds(cfg.ResumeGrace)),
+	}
+	// Step Functions and SES go through the fault injector.
+	for _, svc := range FaultServices {
+		env["AWS_ENDPOINT_URL_"+svc] = s.Faults.URL
 	}
 	for _, fn := range Functions {
 		for i := 0; i < cfg.Workers; i++ {
@@ -293,10 +340,16 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 			return fail(err)
 		}
 	}
+	if cfg.ResumeInterval >= 0 {
+		if err := s.startResumer(ctx, runCtx, cfg, lc, ku.Host, env, timeouts[ResumeFunction]); err != nil {
+			return fail(err)
+		}
+	}
 
 	s.Appliances = NewAppliances()
 	gw := &Gateway{Lambda: lc, Function: cfg.Name + "-intake", Outbox: k.URL + "/kumo/ses/v2/sent-emails",
-		Slack: s.Slack, Appliances: s.Appliances, Log: cfg.Logger}
+		Slack: s.Slack, Appliances: s.Appliances, Faults: s.Faults, Log: cfg.Logger,
+		Info: StackInfo{URL: s.URL, Endpoint: s.Endpoint, Table: s.Table, StateMachineArn: s.StateMachineArn}}
 	s.server = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -331,13 +384,12 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, table string) error {
 // createFunction registers a function with kumo. The code zip is a
 // placeholder: kumo runs nothing from it, the handler processes started by
 // supervise poll the Runtime API instead.
-func createFunction(ctx context.Context, lc *lambda.Client, name, folder string) (string, error) {
+func createFunction(ctx context.Context, lc *lambda.Client, name, folder string, timeout int32) (string, error) {
 	var zipped bytes.Buffer
 	zw := zip.NewWriter(&zipped)
 	w, _ := zw.Create("bootstrap")
 	_, _ = w.Write([]byte("#!/bin/sh\n# run by the local stack from .build/host/" + folder + "\n"))
 	_ = zw.Close()
-	timeout := map[string]int32{"intake": 10, "verify": 120, "notify": 30, "health": 30}[folder]
 	out, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName:  aws.String(name),
 		Runtime:       lambdatypes.RuntimeProvidedal2023,
@@ -350,11 +402,13 @@ func createFunction(ctx context.Context, lc *lambda.Client, name, folder string)
 	if err != nil {
 		var exists *lambdatypes.ResourceConflictException
 		if errors.As(err, &exists) {
-			got, gerr := lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+			// Persisted kumo data: keep the function, take this timeout.
+			got, gerr := lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+				FunctionName: aws.String(name), Timeout: aws.Int32(timeout)})
 			if gerr != nil {
-				return "", fmt.Errorf("get function %s: %w", name, gerr)
+				return "", fmt.Errorf("update function %s: %w", name, gerr)
 			}
-			return aws.ToString(got.Configuration.FunctionArn), nil
+			return aws.ToString(got.FunctionArn), nil
 		}
 		return "", fmt.Errorf("create function %s: %w", name, err)
 	}
@@ -370,7 +424,10 @@ func (s *Stack) supervise(ctx context.Context, folder, name, bin, kumoHost strin
 		for ctx.Err() == nil {
 			cmd := exec.CommandContext(ctx, bin)
 			cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+kumoHost+"/_runtime/"+name,
-				"AWS_LAMBDA_FUNCTION_NAME="+name)
+				"AWS_LAMBDA_FUNCTION_NAME="+name,
+				// The SDK sends it in its User-Agent (app/<folder>): the
+				// fault injector tells callers apart by it.
+				"AWS_SDK_UA_APP_ID="+folder)
 			for k, v := range env {
 				cmd.Env = append(cmd.Env, k+"="+v)
 			}
@@ -378,7 +435,12 @@ func (s *Stack) supervise(ctx context.Context, folder, name, bin, kumoHost strin
 				pw := &prefixWriter{prefix: "[" + folder + "] ", w: out}
 				cmd.Stdout, cmd.Stderr = pw, pw
 			}
-			err := cmd.Run()
+			err := cmd.Start()
+			if err == nil {
+				s.track(folder, cmd, true)
+				err = cmd.Wait()
+				s.track(folder, cmd, false)
+			}
 			if ctx.Err() != nil {
 				return
 			}
@@ -390,6 +452,35 @@ func (s *Stack) supervise(ctx context.Context, folder, name, bin, kumoHost strin
 			}
 		}
 	}()
+}
+
+func (s *Stack) track(folder string, cmd *exec.Cmd, running bool) {
+	s.procMu.Lock()
+	defer s.procMu.Unlock()
+	if s.procs[folder] == nil {
+		s.procs[folder] = map[*exec.Cmd]bool{}
+	}
+	if running {
+		s.procs[folder][cmd] = true
+	} else {
+		delete(s.procs[folder], cmd)
+	}
+}
+
+// Kill ends every running process of a function at once (SIGKILL), as a
+// crash or a Lambda execution environment torn down mid-request would:
+// the work in flight is lost, and the stack starts fresh processes, as
+// Lambda would. It returns how many processes it killed.
+func (s *Stack) Kill(folder string) int {
+	s.procMu.Lock()
+	defer s.procMu.Unlock()
+	n := 0
+	for cmd := range s.procs[folder] {
+		if cmd.Process != nil && cmd.Process.Kill() == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // waitForHandler invokes the function until a handler answers: kumo fails
@@ -413,8 +504,9 @@ func waitForHandler(ctx context.Context, lc *lambda.Client, name string) error {
 	}
 }
 
-// Close stops the gateway and the function processes. kumo stays up for
-// the life of the process (see emulator); its data is per stack name.
+// Close stops the gateway, the resumer and the function processes. kumo
+// stays up for the life of the process (see emulator); its data is per
+// stack name.
 func (s *Stack) Close() {
 	if s.server != nil {
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -424,6 +516,7 @@ func (s *Stack) Close() {
 	if s.cancel != nil {
 		s.cancel()
 	}
+	s.Faults.close()
 	s.workers.Wait()
 }
 

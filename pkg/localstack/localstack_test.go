@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	for _, fn := range localstack.Functions {
+	for _, fn := range append(localstack.Functions, localstack.ResumeFunction) {
 		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", filepath.Join(dir, fn, "bootstrap"), "../../functions/"+fn)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -66,6 +66,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared != nil {
 		shared.Close()
+	}
+	if faulty != nil {
+		faulty.Close()
 	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)

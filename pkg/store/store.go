@@ -10,6 +10,8 @@
 //	SUB#<id>   EVT#<rfc3339nano>#<rand>  one audit event
 //	SUB#<id>   REPORT#<00001>#<env>      one verification report (JSON)
 //	DEDUP#<kind>:<sha256>  DEDUP         idempotency record, expires (TTL)
+//	PENDING    <id>#<00001>              a stored version whose workflow may not
+//	                                     have started yet (see pending.go)
 package store
 
 import (
@@ -56,6 +58,7 @@ type DB interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
@@ -219,10 +222,10 @@ func marshal(v any) (map[string]types.AttributeValue, error) {
 	return item, nil
 }
 
-// Create stores a new submission with its first version and first audit
-// event in one transaction, guarded by the idempotency record. When the
-// record already exists (and has not expired) nothing is written and a
-// *DuplicateError names the original submission.
+// Create stores a new submission with its first version, its pending
+// marker and first audit event in one transaction, guarded by the
+// idempotency record. When the record already exists (and has not expired)
+// nothing is written and a *DuplicateError names the original submission.
 func (s *Store) Create(ctx context.Context, n NewSubmission) (Submission, error) {
 	now := stamp(n.Now)
 	meta := metaItem{PK: subPK(n.ID), SK: "META", ID: n.ID, CustomerName: n.CustomerName,
@@ -242,7 +245,11 @@ func (s *Store) Create(ctx context.Context, n NewSubmission) (Submission, error)
 		}
 		items = append(items, m)
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+	pending, err := s.pendingPut(n.ID, 1, n.Now)
+	if err != nil {
+		return Submission{}, err
+	}
+	in := &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
 			{Put: &types.Put{TableName: &s.table, Item: items[0],
 				// An expired record may be reused; DynamoDB's TTL deletes lazily.
@@ -251,8 +258,22 @@ func (s *Store) Create(ctx context.Context, n NewSubmission) (Submission, error)
 			{Put: &types.Put{TableName: &s.table, Item: items[1], ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 			{Put: &types.Put{TableName: &s.table, Item: items[2], ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 			{Put: &types.Put{TableName: &s.table, Item: items[3]}},
+			pending,
 		},
-	})
+	}
+	for attempt := 1; ; attempt++ {
+		_, err = s.db.TransactWriteItems(ctx, in)
+		// Two identical submissions at once: DynamoDB may cancel one with
+		// TransactionConflict (on the idempotency record) instead of
+		// failing its condition. Nothing was written; try again, and the
+		// condition then names the winner.
+		if !transactionConflict(err) || attempt == maxConflictAttempts {
+			break
+		}
+		if werr := sleepCtx(ctx, time.Duration(attempt)*conflictBackoff); werr != nil {
+			return Submission{}, fmt.Errorf("store submission %s: %w", n.ID, werr)
+		}
+	}
 	if err != nil {
 		var tc *types.TransactionCanceledException
 		if errors.As(err, &tc) && len(tc.CancellationReasons) > 0 &&
@@ -266,6 +287,43 @@ func (s *Store) Create(ctx context.Context, n NewSubmission) (Submission, error)
 		return Submission{}, fmt.Errorf("store submission %s: %w", n.ID, err)
 	}
 	return meta.submission(), nil
+}
+
+// Retries of a transaction cancelled by TransactionConflict.
+const (
+	maxConflictAttempts = 4
+	conflictBackoff     = 20 * time.Millisecond
+)
+
+// transactionConflict reports whether err is a transaction cancelled only
+// because another transaction was writing the same item.
+func transactionConflict(err error) bool {
+	var tc *types.TransactionCanceledException
+	if !errors.As(err, &tc) {
+		return false
+	}
+	conflict := false
+	for _, r := range tc.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "TransactionConflict":
+			conflict = true
+		case "", "None":
+		default:
+			return false // a failed condition or a validation error decides
+		}
+	}
+	return conflict
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func (s *Store) lookupDedup(ctx context.Context, d Dedup) (*DuplicateError, error) {
@@ -394,8 +452,11 @@ func (s *Store) GetVersion(ctx context.Context, id string, version int) (*Versio
 	return &ver, nil
 }
 
-// MarkStarted records the execution ARN of a version's workflow. It is
-// idempotent: a second call with the same ARN changes nothing.
+// MarkStarted records the execution ARN of a version's workflow, then
+// stamps the version's pending marker as started (the sweep removes it).
+// It is idempotent: a second call with the same ARN changes nothing. When
+// only the stamp fails the version is started and the error wraps
+// ErrPendingMarker.
 func (s *Store) MarkStarted(ctx context.Context, id string, version int, executionArn string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
@@ -407,7 +468,7 @@ func (s *Store) MarkStarted(ctx context.Context, id string, version int, executi
 	if err != nil {
 		return fmt.Errorf("record execution of %s v%d: %w", id, version, err)
 	}
-	return nil
+	return s.stampPending(ctx, id, version, time.Now())
 }
 
 // Record appends an audit event and moves the submission's current status

@@ -193,9 +193,9 @@ func TestConcurrentDuplicatesStoreOnce(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d submissions created for one key", created)
 	}
-	// dedup + meta + version + event
-	if n := count(t, db, tableOf(t, st)); n != 4 {
-		t.Fatalf("%d items stored, want 4", n)
+	// dedup + meta + version + event + pending marker
+	if n := count(t, db, tableOf(t, st)); n != 5 {
+		t.Fatalf("%d items stored, want 5", n)
 	}
 }
 

@@ -35,8 +35,9 @@ type NewVersion struct {
 	Actor        string
 }
 
-// AddVersion stores the next version of a submission and moves its status
-// back to the start, in one transaction conditional on the version read.
+// AddVersion stores the next version of a submission (with its pending
+// marker) and moves its status back to the start, in one transaction
+// conditional on the version read.
 func (s *Store) AddVersion(ctx context.Context, n NewVersion) (int, error) {
 	next := n.Previous + 1
 	now := stamp(n.Now)
@@ -47,6 +48,10 @@ func (s *Store) AddVersion(ctx context.Context, n NewVersion) (int, error) {
 	}
 	evt, err := marshal(eventItem{PK: subPK(n.SubmissionID), SK: eventSK(n.Now), At: now, Version: next,
 		Status: n.Status, Stage: n.Stage, Actor: n.Actor, Detail: fmt.Sprintf("version %d submitted", next)})
+	if err != nil {
+		return 0, err
+	}
+	pending, err := s.pendingPut(n.SubmissionID, next, n.Now)
 	if err != nil {
 		return 0, err
 	}
@@ -68,6 +73,7 @@ func (s *Store) AddVersion(ctx context.Context, n NewVersion) (int, error) {
 		}},
 		{Put: &types.Put{TableName: &s.table, Item: ver, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 		{Put: &types.Put{TableName: &s.table, Item: evt}},
+		pending,
 	}})
 	if err != nil {
 		var tc *types.TransactionCanceledException

@@ -151,6 +151,27 @@ func (b *builder) invalid(name, what string) {
 	})
 }
 
+// when is a Choice rule that matches only when the variable is present and
+// of the compared type: in Step Functions a rule on a missing path is a
+// States.Runtime error that fails the execution outright (no Catch on a
+// Choice), so a task answering without its verdict — a Lambda error
+// payload, a timed-out function under the emulator — must fall through to
+// the Default and be reported instead.
+func when(variable, op string, value any, next string) state {
+	typeCheck := "IsString"
+	if op == "BooleanEquals" {
+		typeCheck = "IsBoolean"
+	}
+	return state{
+		"And": []any{
+			state{"Variable": variable, "IsPresent": true},
+			state{"Variable": variable, typeCheck: true},
+			state{"Variable": variable, op: value},
+		},
+		"Next": next,
+	}
+}
+
 func title(env string) string { return strings.ToUpper(env[:1]) + env[1:] }
 
 // environment adds the states of one environment: verify, approve (with a
@@ -166,13 +187,13 @@ func (b *builder) environment(env, next string) {
 		t["Next"] = E + "Verdict"
 		return t
 	}())
-	// No ResultSelector on verify: a payload without "passed" must reach
-	// the Choice's Default, not fail the execution on a path error.
+	// No ResultSelector on verify: a selector on a missing field fails the
+	// task; the Choice below routes a payload without "passed" to Default.
 	b.add(E+"Verdict", state{
 		"Type": "Choice",
 		"Choices": []any{
-			state{"Variable": verified + ".Payload.passed", "BooleanEquals": true, "Next": "Approve" + E},
-			state{"Variable": verified + ".Payload.passed", "BooleanEquals": false, "Next": E + "ChangesRequested"},
+			when(verified+".Payload.passed", "BooleanEquals", true, "Approve"+E),
+			when(verified+".Payload.passed", "BooleanEquals", false, E+"ChangesRequested"),
 		},
 		"Default": E + "VerifyInvalid",
 	})
@@ -194,8 +215,8 @@ func (b *builder) environment(env, next string) {
 	b.add(E+"ApprovalDecision", state{
 		"Type": "Choice",
 		"Choices": []any{
-			state{"Variable": approval + ".decision", "StringEquals": "approved", "Next": "Deploy" + E},
-			state{"Variable": approval + ".decision", "StringEquals": "rejected", "Next": E + "Rejected"},
+			when(approval+".decision", "StringEquals", "approved", "Deploy"+E),
+			when(approval+".decision", "StringEquals", "rejected", E+"Rejected"),
 		},
 		"Default": E + "ApprovalInvalid",
 	})
@@ -214,8 +235,8 @@ func (b *builder) environment(env, next string) {
 	b.add(E+"DeployDecision", state{
 		"Type": "Choice",
 		"Choices": []any{
-			state{"Variable": deploy + ".decision", "StringEquals": "deployed", "Next": "InitHealth" + E},
-			state{"Variable": deploy + ".decision", "StringEquals": "failed", "Next": E + "DeployFailed"},
+			when(deploy+".decision", "StringEquals", "deployed", "InitHealth"+E),
+			when(deploy+".decision", "StringEquals", "failed", E+"DeployFailed"),
 		},
 		"Default": E + "DeployInvalid",
 	})
@@ -244,9 +265,9 @@ func (b *builder) environment(env, next string) {
 	b.add(E+"HealthVerdict", state{
 		"Type": "Choice",
 		"Choices": []any{
-			state{"Variable": health + ".Payload.healthy", "BooleanEquals": true, "Next": next},
-			state{"Variable": health + ".Payload.giveUp", "BooleanEquals": true, "Next": E + "Unhealthy"},
-			state{"Variable": health + ".Payload.healthy", "BooleanEquals": false, "Next": "WaitHealth" + E},
+			when(health+".Payload.healthy", "BooleanEquals", true, next),
+			when(health+".Payload.giveUp", "BooleanEquals", true, E+"Unhealthy"),
+			when(health+".Payload.healthy", "BooleanEquals", false, "WaitHealth"+E),
 		},
 		"Default": E + "HealthInvalid",
 	})

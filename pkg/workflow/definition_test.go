@@ -174,3 +174,35 @@ func TestExecutionNameIsDeterministic(t *testing.T) {
 		t.Fatalf("%s %s", a, b)
 	}
 }
+
+// A Choice rule on a path the task output lacks is a States.Runtime error
+// in Step Functions, and a Choice has no Catch: the execution would fail
+// with nothing recorded. Every comparison must first check that its
+// variable is present and typed, and every Choice must have a Default.
+func TestChoicesSurviveAnswersWithoutAVerdict(t *testing.T) {
+	for name, st := range parse(t, testSettings()) {
+		if st["Type"] != "Choice" {
+			continue
+		}
+		if d, _ := st["Default"].(string); d == "" {
+			t.Errorf("%s has no Default", name)
+		}
+		for i, c := range st["Choices"].([]any) {
+			rule := c.(map[string]any)
+			and, _ := rule["And"].([]any)
+			if len(and) < 2 {
+				t.Errorf("%s rule %d is not guarded: %v", name, i, rule)
+				continue
+			}
+			guard := and[0].(map[string]any)
+			if guard["IsPresent"] != true {
+				t.Errorf("%s rule %d does not check IsPresent first: %v", name, i, guard)
+			}
+			for _, cond := range and[1:] {
+				if v := cond.(map[string]any)["Variable"]; v != guard["Variable"] {
+					t.Errorf("%s rule %d guards %v but compares %v", name, i, guard["Variable"], v)
+				}
+			}
+		}
+	}
+}
