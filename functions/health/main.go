@@ -17,7 +17,7 @@ import (
 func main() {
 	log, env, cfg := awsx.Boot("TABLE_NAME")
 	checker := health.New(health.NewClient(15*time.Second), os.Getenv("HEALTHCHECK_URL_TEMPLATE"))
-	tasks := install.New(store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"]), nil,
+	tasks := install.New(store.New(awsx.NewDynamoDBOps(cfg), env["TABLE_NAME"]), nil,
 		install.Config{Health: checker, Logger: log})
 	lambda.Start(tasks.Health)
 }

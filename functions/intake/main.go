@@ -6,7 +6,6 @@ import (
 	"context"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/psaas/appliance-intake/pkg/api"
 	"github.com/psaas/appliance-intake/pkg/approval"
@@ -19,10 +18,10 @@ import (
 func main() {
 	log, env, cfg := awsx.Boot("TABLE_NAME", "STATE_MACHINE_ARN", "SIGNING_KEY_SECRET_ARN", "PUBLIC_BASE_URL")
 	ctx := context.Background()
-	st := store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"])
+	st := store.New(awsx.NewDynamoDBOps(cfg), env["TABLE_NAME"])
 	approvals, err := approval.FromEnv(ctx, cfg, st, log)
 	awsx.Must(log, err)
-	svc := intake.New(st, sfn.NewFromConfig(cfg),
+	svc := intake.New(st, awsx.NewSFNOps(cfg),
 		intake.Config{StateMachineArn: env["STATE_MACHINE_ARN"], BaseURL: env["PUBLIC_BASE_URL"], Logger: log})
 	h := api.New(svc, log).WithApprovals(api.NewApprovalPages(approvals, st)).WithPages(api.WebPages(web.Serve))
 	lambda.Start(h.Handle)

@@ -5,8 +5,10 @@
 //
 // Environment: PM_EMAIL and SENDER_EMAIL (either empty: email skipped and
 // recorded), SLACK_WEBHOOK_SECRET_ARN (empty: no Slack; the webhook URL is
-// read from the secret once, here, and never logged), CUSTOMER_EMAILS
-// ("off" keeps customer contacts out of changes-requested).
+// read from the secret on the first delivery, kept for the cold start and
+// never logged), CUSTOMER_EMAILS ("off" keeps customer contacts out of
+// changes-requested). Init reads configuration and builds clients only:
+// the signing key and the webhook URL are read on first use.
 package main
 
 import (
@@ -15,7 +17,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/psaas/appliance-intake/pkg/approval"
@@ -28,21 +29,15 @@ import (
 func main() {
 	log, env, cfg := awsx.Boot("TABLE_NAME", "SIGNING_KEY_SECRET_ARN", "PUBLIC_BASE_URL")
 	ctx := context.Background()
-	st := store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"])
+	st := store.New(awsx.NewDynamoDBOps(cfg), env["TABLE_NAME"])
 	approvals, err := approval.FromEnv(ctx, cfg, st, log)
 	awsx.Must(log, err)
 	// Slack is optional. A webhook secret that cannot be read does not stop
-	// the function: email still goes, and every Slack delivery is recorded
-	// as failed with the reason.
+	// the function: email still goes, and the Slack delivery is recorded
+	// as failed with the reason (and the next one reads the secret again).
 	var slackChannel notify.WebhookPoster
 	if arn := os.Getenv("SLACK_WEBHOOK_SECRET_ARN"); arn != "" {
-		s, err := notify.SlackFromSecret(ctx, secretsmanager.NewFromConfig(cfg), arn, notify.SlackOptions{})
-		if err != nil {
-			log.Error("slack channel unavailable", "error", err)
-			slackChannel = notify.FailingSlack(err)
-		} else {
-			slackChannel = s
-		}
+		slackChannel = notify.NewLazySlack(awsx.NewSecretsOps(cfg), arn, notify.SlackOptions{})
 	}
 	tasks := install.New(st, notify.NewMailer(sesv2.NewFromConfig(cfg), os.Getenv("SENDER_EMAIL")),
 		install.Config{PMEmail: os.Getenv("PM_EMAIL"), BaseURL: env["PUBLIC_BASE_URL"], Gates: approvals, Logger: log,

@@ -16,7 +16,7 @@ import (
 
 func main() {
 	log, env, cfg := awsx.Boot("TABLE_NAME")
-	st := store.New(awsx.DynamoDB(cfg), env["TABLE_NAME"])
+	st := store.New(awsx.NewDynamoDBOps(cfg), env["TABLE_NAME"])
 	tc := install.Config{Verify: verify.DefaultConfig(), Logger: log}
 	// VERIFY_MODE=static runs the document checks alone: the local stack
 	// has no customer accounts to read. Anything else reads the account.

@@ -1,5 +1,7 @@
 // Package awsx holds the start-up plumbing every function shares: the JSON
-// logger, the AWS configuration and required environment variables.
+// logger, the AWS configuration, required environment variables, clients
+// reduced to the operations a function calls, and values (secrets) loaded
+// on first use.
 package awsx
 
 import (
@@ -10,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
@@ -24,16 +25,6 @@ func Logger() *slog.Logger {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 	return log
-}
-
-// Config loads the AWS configuration from the standard chain; the standard
-// AWS_ENDPOINT_URL variable points every client at kumo or LocalStack.
-func Config(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
-	}
-	return cfg, nil
 }
 
 // MustEnv returns the named variables, or exits naming every one missing:
@@ -67,8 +58,8 @@ type secretReader interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
-// Secret reads a secret's string value. Functions call it once at cold
-// start and keep the value in memory; it is never logged.
+// Secret reads a secret's string value. It is never logged: functions read
+// it on first use through a Lazy, which keeps it for the cold start.
 func Secret(ctx context.Context, sm secretReader, arn string) ([]byte, error) {
 	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
 	if err != nil {

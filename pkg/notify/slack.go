@@ -83,7 +83,8 @@ type secretReader interface {
 }
 
 // SlackFromSecret reads the webhook URL from the Secrets Manager secret arn
-// (once, at cold start) and returns its client.
+// now and returns its client. A function uses LazySlack instead, which
+// calls it on the first delivery.
 func SlackFromSecret(ctx context.Context, sm secretReader, arn string, opts SlackOptions) (*Slack, error) {
 	value, err := awsx.Secret(ctx, sm, arn)
 	if err != nil {
@@ -94,6 +95,34 @@ func SlackFromSecret(ctx context.Context, sm secretReader, arn string, opts Slac
 		return nil, fmt.Errorf("slack webhook (secret %s): %w", arn, err)
 	}
 	return NewSlack(u, opts), nil
+}
+
+// LazySlack is the Slack channel of a function: its webhook URL is read
+// from the secret on the first delivery, not at the function's init, and
+// kept for the cold start. A secret that cannot be read (or does not hold
+// a webhook URL) fails that delivery — recorded as failed with the reason,
+// which never quotes the secret, while email still goes — and the next
+// delivery reads it again. Concurrent first deliveries read it once.
+type LazySlack struct {
+	slack *awsx.Lazy[*Slack]
+}
+
+// NewLazySlack returns the channel of the webhook in the secret arn; it
+// makes no call.
+func NewLazySlack(sm secretReader, arn string, opts SlackOptions) *LazySlack {
+	return &LazySlack{slack: awsx.NewLazy(func(ctx context.Context) (*Slack, error) {
+		return SlackFromSecret(ctx, sm, arn, opts)
+	})}
+}
+
+// Post reads the webhook URL if no read has succeeded yet, then delivers
+// msg as Slack.Post does.
+func (l *LazySlack) Post(ctx context.Context, msg *slack.WebhookMessage) (int, error) {
+	s, err := l.slack.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return s.Post(ctx, msg)
 }
 
 // ParseWebhookSecret reads a webhook URL from a secret's value: the bare

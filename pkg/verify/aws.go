@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
-	"github.com/psaas/appliance-intake/pkg/inventory"
+	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
 // Requirement lines of the AWS rules, quoted from the appliance requirements
@@ -258,11 +258,72 @@ func isAccessDenied(code string) bool {
 	return false
 }
 
-// declaredIDs returns the environment's instance ids, each once.
-func (a *awsInput) declaredIDs() []string {
-	ids, _ := distinct(a.env.InstanceIDs)
-	return ids
+// nodeSet is what every AWS rule starts from, worked out once per
+// verification (Input.nodes) rather than once per rule: the declared ids,
+// each once, the instances among them that exist, and a skip check for
+// each that does not.
+type nodeSet struct {
+	env      *checklist.Environment
+	inv      *inventory.Inventory
+	declared []string
+	live     []inventory.Instance
+	skips    []Check
+	// facts are the live nodes' addresses, subnets, VPC and zone, by id,
+	// worked out once for every rule that reads them.
+	facts map[string]*nodeFacts
 }
+
+// nodeFacts are what several rules read of one node.
+type nodeFacts struct {
+	ips, subnets []string
+	vpc, az      string
+}
+
+// factsOf returns the node's facts, worked out on first use; nil for an
+// instance that is not a live node of the environment.
+func (a *awsInput) factsOf(inst inventory.Instance) *nodeFacts {
+	ns := a.nodeSet()
+	f, ok := ns.facts[inst.ID]
+	if !ok || f != nil {
+		return f
+	}
+	f = &nodeFacts{ips: privateIPs(inst), subnets: a.computeSubnets(inst)}
+	f.vpc = a.computeVpc(inst, f.subnets)
+	f.az = a.computeAz(inst, f.subnets)
+	ns.facts[inst.ID] = f
+	return f
+}
+
+func (a *awsInput) nodeSet() *nodeSet {
+	if ns := a.Input.nodes; ns != nil && ns.env == a.env && ns.inv == a.inv {
+		return ns
+	}
+	ns := &nodeSet{env: a.env, inv: a.inv}
+	ns.declared, _ = distinct(a.env.InstanceIDs)
+	ns.live = make([]inventory.Instance, 0, len(ns.declared))
+	for _, id := range ns.declared {
+		inst, ok := a.inv.Instances[id]
+		switch {
+		case !ok:
+			ns.skips = append(ns.skips, skip("Not checked: "+id+" does not exist (see VM-EXISTS).", id))
+		case gone(inst.State):
+			ns.skips = append(ns.skips, skip("Not checked: "+id+" is "+strings.ToLower(inst.State)+" (see VM-EXISTS).", id))
+		default:
+			inst.ID = id
+			ns.live = append(ns.live, inst)
+		}
+	}
+	ns.facts = make(map[string]*nodeFacts, len(ns.live))
+	for _, inst := range ns.live {
+		ns.facts[inst.ID] = nil // known, not yet worked out
+	}
+	a.Input.nodes = ns
+	return ns
+}
+
+// declaredIDs returns the environment's instance ids, each once. The slice
+// is shared: callers must not change it.
+func (a *awsInput) declaredIDs() []string { return a.nodeSet().declared }
 
 // gone reports whether an instance state means the instance is on its way
 // out: AWS lists terminated instances for a while after termination.
@@ -274,24 +335,23 @@ func gone(state string) bool {
 	return false
 }
 
-// nodes returns the declared instances that exist, in declaration order,
-// and a skip check for each that does not (VM-EXISTS reports those).
+// nodes returns the declared instances that exist, in declaration order
+// (a shared slice: callers must not change it), and a skip check for each
+// that does not (VM-EXISTS reports those), in a new slice.
 func (a *awsInput) nodes() ([]inventory.Instance, []Check) {
-	var live []inventory.Instance
-	var skips []Check
-	for _, id := range a.declaredIDs() {
-		inst, ok := a.inv.Instances[id]
-		switch {
-		case !ok:
-			skips = append(skips, skip(fmt.Sprintf("Not checked: %s does not exist (see VM-EXISTS).", id), id))
-		case gone(inst.State):
-			skips = append(skips, skip(fmt.Sprintf("Not checked: %s is %s (see VM-EXISTS).", id, strings.ToLower(inst.State)), id))
-		default:
-			inst.ID = id
-			live = append(live, inst)
-		}
+	ns := a.nodeSet()
+	return ns.live, cloneChecks(ns.skips, len(ns.live))
+}
+
+// cloneChecks copies checks (each with its own Resources, since stamp
+// and callers change checks in place) into a slice with room for extra.
+func cloneChecks(checks []Check, extra int) []Check {
+	out := make([]Check, len(checks), len(checks)+extra)
+	for i, c := range checks {
+		c.Resources = slices.Clone(c.Resources)
+		out[i] = c
 	}
-	return live, skips
+	return out
 }
 
 // perNode runs f on every existing declared instance, and skips the others.
@@ -331,10 +391,17 @@ func (a *awsInput) name() string { return strings.ToUpper(a.Env) }
 // vpcOf returns the VPC an instance runs in, from the instance or else its
 // subnet (some endpoints omit the instance's VpcId).
 func (a *awsInput) vpcOf(inst inventory.Instance) string {
+	if f := a.factsOf(inst); f != nil {
+		return f.vpc
+	}
+	return a.computeVpc(inst, a.computeSubnets(inst))
+}
+
+func (a *awsInput) computeVpc(inst inventory.Instance, subnets []string) string {
 	if v := strings.TrimSpace(inst.VpcID); v != "" {
 		return v
 	}
-	for _, sn := range a.subnetsOf(inst) {
+	for _, sn := range subnets {
 		if s, ok := a.inv.Subnets[sn]; ok && s.VpcID != "" {
 			return s.VpcID
 		}
@@ -343,7 +410,15 @@ func (a *awsInput) vpcOf(inst inventory.Instance) string {
 }
 
 // subnetsOf returns the instance's subnet, then those of its interfaces.
+// The slice may be shared: callers must not change it.
 func (a *awsInput) subnetsOf(inst inventory.Instance) []string {
+	if f := a.factsOf(inst); f != nil {
+		return f.subnets
+	}
+	return a.computeSubnets(inst)
+}
+
+func (a *awsInput) computeSubnets(inst inventory.Instance) []string {
 	var out []string
 	add := func(s string) {
 		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
@@ -360,15 +435,31 @@ func (a *awsInput) subnetsOf(inst inventory.Instance) []string {
 // azOf returns the instance's availability zone, from the instance or else
 // its subnet.
 func (a *awsInput) azOf(inst inventory.Instance) string {
+	if f := a.factsOf(inst); f != nil {
+		return f.az
+	}
+	return a.computeAz(inst, a.computeSubnets(inst))
+}
+
+func (a *awsInput) computeAz(inst inventory.Instance, subnets []string) string {
 	if az := strings.TrimSpace(inst.AvailabilityZone); az != "" {
 		return az
 	}
-	for _, sn := range a.subnetsOf(inst) {
+	for _, sn := range subnets {
 		if s, ok := a.inv.Subnets[sn]; ok && s.AvailabilityZone != "" {
 			return s.AvailabilityZone
 		}
 	}
 	return ""
+}
+
+// ipsOf is privateIPs of a node, worked out once (a shared slice: callers
+// must not change it).
+func (a *awsInput) ipsOf(inst inventory.Instance) []string {
+	if f := a.factsOf(inst); f != nil {
+		return f.ips
+	}
+	return privateIPs(inst)
 }
 
 // privateIPs returns the instance's private addresses, primary first.
@@ -381,8 +472,10 @@ func publicIP(inst inventory.Instance) string {
 	if ip := strings.TrimSpace(inst.PublicIP); ip != "" {
 		return ip
 	}
-	if ips := interfaceIPs(inst, true); len(ips) > 0 {
-		return ips[0]
+	for _, ni := range inst.Interfaces {
+		if ip := strings.TrimSpace(ni.PublicIP); ip != "" {
+			return ip
+		}
 	}
 	return ""
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
-	"github.com/psaas/appliance-intake/pkg/inventory"
+	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
 // acmCertificate is the declared ACM certificate as the inventory found it.

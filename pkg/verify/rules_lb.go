@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/psaas/appliance-intake/pkg/inventory"
+	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
 // tlsPort is the load balancer port the appliance cannot do without; the
@@ -220,31 +220,54 @@ var lbTargetsRule = awsRule{
 			return []Check{fail(fmt.Sprintf("No target group is behind the listeners of %s: it forwards to no node.", arn),
 				"Create a target group (TCP, instance targets), register the three nodes and forward the listeners to it.", arn)}
 		}
-		return a.perNode(func(inst inventory.Instance) Check { return targetCheck(inst, tgs) })
+		idx := indexTargets(tgs)
+		return a.perNode(func(inst inventory.Instance) Check { return targetCheck(inst, a.ipsOf(inst), tgs, idx) })
 	},
 }
 
-// targetCheck checks that the node is registered in every group, by id or
-// (ip targets) by private address, and healthy there.
-func targetCheck(inst inventory.Instance, tgs []inventory.TargetGroup) Check {
-	ips := privateIPs(inst)
-	running := strings.EqualFold(inst.State, "running") || inst.State == ""
-	var missing, missingArns, unhealthy, unhealthyArns, in []string
-	for _, tg := range tgs {
-		var target *inventory.Target
+// indexTargets maps, for each target group, every target id (an instance
+// id or an address) to the position of its first registration, so that a
+// node's registration is found without scanning every target.
+func indexTargets(tgs []inventory.TargetGroup) []map[string]int {
+	idx := make([]map[string]int, len(tgs))
+	for g, tg := range tgs {
+		idx[g] = make(map[string]int, len(tg.Targets))
 		for i, t := range tg.Targets {
-			byID := t.ID == inst.ID
-			byIP := slices.Contains(ips, t.ID)
-			switch strings.ToLower(tg.TargetType) {
-			case "ip":
-				byID = false
-			case "instance":
-				byIP = false
+			if _, ok := idx[g][t.ID]; !ok {
+				idx[g][t.ID] = i
 			}
-			if byID || byIP {
-				target = &tg.Targets[i]
-				break
+		}
+	}
+	return idx
+}
+
+// targetCheck checks that the node is registered in every group, by id or
+// (ip targets) by private address (ips, as privateIPs), and healthy there.
+// idx is indexTargets(tgs).
+func targetCheck(inst inventory.Instance, ips []string, tgs []inventory.TargetGroup, idx []map[string]int) Check {
+	running := strings.EqualFold(inst.State, "running") || inst.State == ""
+	var missing, missingArns, unhealthy, unhealthyArns []string
+	in := make([]string, 0, len(tgs))
+	for g, tg := range tgs {
+		// The first registration matching the node: by id, by address, or
+		// either, as the group's target type allows.
+		first := -1
+		kind := strings.ToLower(tg.TargetType)
+		if kind != "ip" {
+			if i, ok := idx[g][inst.ID]; ok {
+				first = i
 			}
+		}
+		if kind != "instance" {
+			for _, ip := range ips {
+				if i, ok := idx[g][ip]; ok && (first < 0 || i < first) {
+					first = i
+				}
+			}
+		}
+		var target *inventory.Target
+		if first >= 0 {
+			target = &tg.Targets[first]
 		}
 		if target == nil {
 			missing = append(missing, tgName(tg))
@@ -279,7 +302,7 @@ func targetCheck(inst inventory.Instance, tgs []inventory.TargetGroup) Check {
 	if !running {
 		note = fmt.Sprintf(" (its health is not judged while it is %s; see VM-EXISTS)", strings.ToLower(inst.State))
 	}
-	return pass(fmt.Sprintf("%s is registered in %s%s.", inst.ID, andList(in), note), inst.ID)
+	return pass(inst.ID+" is registered in "+andList(in)+note+".", inst.ID)
 }
 
 var lbHealthCheckRule = awsRule{

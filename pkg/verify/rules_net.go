@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
-	"github.com/psaas/appliance-intake/pkg/inventory"
+	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
 var netEgressRule = awsRule{
@@ -23,7 +24,7 @@ var netEgressRule = awsRule{
 // that leads to the internet from where the node sits.
 func (a *awsInput) egress(inst inventory.Instance) Check {
 	id := inst.ID
-	ips := privateIPs(inst)
+	ips := a.ipsOf(inst)
 	if len(ips) == 0 {
 		return fail(fmt.Sprintf("%s has no private IP address.", id),
 			fmt.Sprintf("Relaunch %s in a subnet of the declared VPC, with a private IP address of its own.", id), id)
@@ -33,7 +34,7 @@ func (a *awsInput) egress(inst inventory.Instance) Check {
 	if len(subnets) > 0 {
 		subnet = subnets[0]
 	}
-	node := fmt.Sprintf("%s (%s)", id, ips[0])
+	node := id + " (" + ips[0] + ")"
 	rt := a.routeTable(subnets, a.vpcOf(inst))
 	if rt == nil {
 		return fail(fmt.Sprintf("No route table applies to %s's subnet %s (neither associated with it nor the VPC's main table): the node has no way out.", node, cmpOrDefault(subnet, "(unknown)")),
@@ -53,11 +54,11 @@ func (a *awsInput) egress(inst inventory.Instance) Check {
 			id, rt.ID)
 	}
 	pub := publicIP(inst)
-	via := fmt.Sprintf("(route table %s)", rt.ID)
+	via := "(route table " + rt.ID + ")"
 	switch kind {
 	case "igw":
 		if pub != "" {
-			return pass(fmt.Sprintf("%s reaches the internet through its public IP %s and internet gateway %s %s.", node, pub, target, via), id, rt.ID)
+			return pass(node+" reaches the internet through its public IP "+pub+" and internet gateway "+target+" "+via+".", id, rt.ID)
 		}
 		if st := strings.ToLower(strings.TrimSpace(inst.State)); st != "running" && st != "" {
 			// AWS releases an automatic public IP when the instance stops
@@ -68,7 +69,7 @@ func (a *awsInput) egress(inst inventory.Instance) Check {
 			fmt.Sprintf("Route 0.0.0.0/0 of %s's subnet to a NAT gateway in a public subnet, or give %s an Elastic IP.", id, id),
 			id, rt.ID)
 	case "nat":
-		return pass(fmt.Sprintf("%s reaches the internet through NAT gateway %s %s.", node, target, via), id, rt.ID)
+		return pass(node+" reaches the internet through NAT gateway "+target+" "+via+".", id, rt.ID)
 	case "tgw":
 		return pass(fmt.Sprintf("%s reaches out through transit gateway %s %s, to your network's NAT or proxy.", node, target, via), id, rt.ID)
 	case "vgw":
@@ -249,7 +250,7 @@ var netIsolationRule = awsRule{
 					Resources:   []string{inst.ID},
 				}
 			case strings.EqualFold(got, vpc):
-				return pass(fmt.Sprintf("%s runs in the declared VPC %s.", inst.ID, vpc), inst.ID)
+				return pass(inst.ID+" runs in the declared VPC "+vpc+".", inst.ID)
 			case otherVpc != "" && strings.EqualFold(got, otherVpc):
 				return fail(fmt.Sprintf("%s runs in %s, the %s VPC, not in the declared %s VPC %s: Production and non-Production must be on completely isolated networks.", inst.ID, got, otherName, a.name(), vpc),
 					fmt.Sprintf("Run the %s node in its own VPC %s (relaunch it in one of its subnets).", a.name(), vpc), inst.ID)
@@ -329,9 +330,9 @@ type portSpan struct{ from, to int }
 
 func (p portSpan) String() string {
 	if p.from == p.to {
-		return fmt.Sprint(p.from)
+		return strconv.Itoa(p.from)
 	}
-	return fmt.Sprintf("%d–%d", p.from, p.to)
+	return strconv.Itoa(p.from) + "–" + strconv.Itoa(p.to)
 }
 
 // opens returns the ports of proto the rule opens. Protocol "-1" is all
@@ -485,96 +486,278 @@ var netClusterPortsRule = awsRule{
 				ports = append(ports, p)
 			}
 		}
-		for _, n := range live {
-			checks = append(checks, a.clusterPorts(n, live, ports))
-		}
-		return checks
+		return append(checks, a.clusterPortChecks(live, ports)...)
 	},
 }
 
-// clusterPorts checks that node accepts every port from every other node:
-// by a rule whose source is a group attached to the peer, or a CIDR holding
-// the peer's private address.
-func (a *awsInput) clusterPorts(node inventory.Instance, live []inventory.Instance, ports []PortRange) Check {
-	rules, unknown := a.ingress(node.SecurityGroupIDs)
-	resources := append([]string{node.ID}, nonEmpty(node.SecurityGroupIDs...)...)
-	var problems []string
-	// The peers, their addresses and the rules open for each protocol are
-	// worked out once per node, so the check stays quadratic in nodes (each
-	// pair is looked at) rather than worse.
-	var peers []string
-	peerIPs := map[string][]string{}
-	for _, peer := range live {
-		if peer.ID != node.ID {
-			peers = append(peers, peer.ID)
-			peerIPs[peer.ID] = privateIPs(peer)
+// maxPeersListed bounds the peers a cluster-port message names: each node's
+// message would otherwise name every other node, and the report would grow
+// with the square of the nodes.
+const maxPeersListed = 10
+
+// clusterPeer is a node as a source of cluster traffic.
+type clusterPeer struct {
+	id, who string // who: "i-… (10.0.1.5)"
+	sgs     []string
+	addrs   []netip.Addr
+}
+
+// portCoverage is, for the nodes sharing one set of security groups (so
+// one set of inbound rules), what each peer lacks of one port range.
+type portCoverage struct {
+	keys    []string // the distinct gaps, as spansString words
+	peerKey []int    // per peer (live order): index into keys, -1 when nothing lacks
+	members [][]int  // per key: the peers lacking it, in live order
+}
+
+// groupCoverage is the inbound rules of one set of security groups and
+// their coverage of every port range, with the words every message about
+// a node of the set shares.
+type groupCoverage struct {
+	unknown []string
+	ports   []portCoverage
+	sgs     []string // the groups, each once
+	groups  string   // "sg-1, sg-2", or "no security group"
+	labels  string   // "27017, 7777, …"
+	allOK   bool     // no port lacks anything from any peer
+}
+
+// clusterPortChecks checks that every node accepts every port from every
+// other node: by a rule whose source is a group attached to the peer, or a
+// CIDR holding the peer's private address.
+//
+// It stays linear in the nodes: a node's rules come from its security
+// groups, so what each peer lacks is worked out once per distinct set of
+// groups (the nodes of a cluster usually share one), with the peers'
+// addresses parsed once; each node then reads its own verdict off its set's
+// coverage, leaving itself out.
+func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRange) []Check {
+	peers := make([]clusterPeer, len(live))
+	for i, n := range live {
+		ips := a.ipsOf(n)
+		p := clusterPeer{id: n.ID, who: n.ID, sgs: n.SecurityGroupIDs}
+		if len(ips) > 0 {
+			p.who += " (" + ips[0] + ")"
 		}
-	}
-	type openRule struct {
-		span         portSpan
-		sourceGroups []string
-		cidrs        []string
-	}
-	for _, p := range ports {
-		missing := map[string][]string{} // gaps → peers
-		var order []string
-		var open []openRule
-		for _, r := range rules {
-			if span, ok := opens(r.IngressRule, p.Protocol); ok {
-				open = append(open, openRule{span, r.SourceGroups, r.CIDRs})
+		for _, ip := range ips {
+			if addr, err := netip.ParseAddr(strings.TrimSpace(ip)); err == nil {
+				p.addrs = append(p.addrs, addr.Unmap())
 			}
 		}
-		for _, peer := range live {
-			if peer.ID == node.ID {
+		peers[i] = p
+	}
+	// The peers a pass message names, the same for every node that is not
+	// among them.
+	var listed []string
+	for i := 0; i < len(peers) && i <= maxPeersListed; i++ {
+		listed = append(listed, peers[i].id)
+	}
+	sharedOthers := ""
+	if len(peers)-1 > maxPeersListed {
+		sharedOthers = peerList(listed[:maxPeersListed], len(peers)-1)
+	}
+	byGroups := map[string]*groupCoverage{}
+	checks := make([]Check, 0, len(live))
+	for i, n := range live {
+		key := strings.Join(n.SecurityGroupIDs, "\x00")
+		cov := byGroups[key]
+		if cov == nil {
+			cov = a.coverage(n.SecurityGroupIDs, peers, ports)
+			byGroups[key] = cov
+		}
+		others := sharedOthers
+		if i <= maxPeersListed || others == "" {
+			var names []string
+			for j := 0; j < len(peers) && len(names) < maxPeersListed; j++ {
+				if j != i {
+					names = append(names, peers[j].id)
+				}
+			}
+			others = peerList(names, len(peers)-1)
+		}
+		checks = append(checks, clusterPortCheck(n, i, peers, cov, ports, others))
+	}
+	return checks
+}
+
+// openRule is an inbound rule that opens some of a port range.
+type openRule struct {
+	span         portSpan
+	sourceGroups []string
+	prefixes     []netip.Prefix
+}
+
+func (a *awsInput) coverage(sgIDs []string, peers []clusterPeer, ports []PortRange) *groupCoverage {
+	rules, unknown := a.ingress(sgIDs)
+	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgs: nonEmpty(sgIDs...), allOK: true}
+	cov.groups = cmpOrDefault(strings.Join(cov.sgs, ", "), "no security group")
+	labels := make([]string, len(ports))
+	for i, p := range ports {
+		labels[i] = portSpan{p.From, p.To}.String()
+	}
+	cov.labels = strings.Join(labels, ", ")
+
+	// Which rules admit each peer does not depend on the port: work it out
+	// once, as a bit per rule (the memo below needs rules ≤ 64, as a
+	// node's groups have; beyond, each peer is worked out on its own).
+	sources := make([]openRule, len(rules))
+	for ri, r := range rules {
+		sources[ri] = openRule{sourceGroups: r.SourceGroups, prefixes: prefixesOf(r.CIDRs)}
+	}
+	admitted := make([]bool, len(peers)*len(rules)) // peer i, rule r: [i*len(rules)+r]
+	for i, peer := range peers {
+		for ri, r := range sources {
+			admitted[i*len(rules)+ri] = r.admits(peer)
+		}
+	}
+	for pi, p := range ports {
+		var open []int // rules opening some of p
+		var spans []portSpan
+		for ri, r := range rules {
+			if span, ok := opens(r.IngressRule, p.Protocol); ok {
+				open = append(open, ri)
+				spans = append(spans, span)
+			}
+		}
+		pc := portCoverage{peerKey: make([]int, len(peers))}
+		want := portSpan{p.From, p.To}
+		keyIndex := map[string]int{}
+		memo := map[uint64]int{} // open rules admitting a peer → its key
+		var have []portSpan
+		for i := range peers {
+			var mask uint64
+			for oi, ri := range open {
+				if admitted[i*len(rules)+ri] && oi < 64 {
+					mask |= 1 << oi
+				}
+			}
+			if k, ok := memo[mask]; ok && len(open) <= 64 {
+				pc.peerKey[i] = k
 				continue
 			}
-			ips := peerIPs[peer.ID]
-			var have []portSpan
-			for _, r := range open {
-				fromPeer := slices.ContainsFunc(r.sourceGroups, func(g string) bool { return slices.Contains(peer.SecurityGroupIDs, g) }) ||
-					slices.ContainsFunc(r.cidrs, func(c string) bool { return cidrHolds(c, ips) })
-				if fromPeer {
-					have = append(have, r.span)
+			have = have[:0]
+			for oi, ri := range open {
+				if admitted[i*len(rules)+ri] {
+					have = append(have, spans[oi])
 				}
 			}
-			if g := gaps(portSpan{p.From, p.To}, have); len(g) > 0 {
-				key := spansString(g)
-				if _, ok := missing[key]; !ok {
-					order = append(order, key)
+			k := -1
+			if g := gaps(want, have); len(g) > 0 {
+				text := spansString(g)
+				var seen bool
+				if k, seen = keyIndex[text]; !seen {
+					k = len(pc.keys)
+					keyIndex[text] = k
+					pc.keys = append(pc.keys, text)
+					pc.members = append(pc.members, nil)
 				}
-				who := peer.ID
-				if len(ips) > 0 {
-					who += " (" + ips[0] + ")"
-				}
-				missing[key] = append(missing[key], who)
+			}
+			memo[mask] = k
+			pc.peerKey[i] = k
+		}
+		for i, k := range pc.peerKey {
+			if k >= 0 {
+				pc.members[k] = append(pc.members[k], i)
+				cov.allOK = false
 			}
 		}
-		for _, key := range order {
+		cov.ports[pi] = pc
+	}
+	return cov
+}
+
+func prefixesOf(cidrs []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, c := range cidrs {
+		if pfx, ok := parseCIDR(c); ok {
+			out = append(out, pfx)
+		}
+	}
+	return out
+}
+
+// admits reports whether the rule lets traffic in from the peer.
+func (r openRule) admits(peer clusterPeer) bool {
+	for _, g := range r.sourceGroups {
+		if slices.Contains(peer.sgs, g) {
+			return true
+		}
+	}
+	for _, pfx := range r.prefixes {
+		for _, addr := range peer.addrs {
+			if pfx.Contains(addr) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clusterPortCheck is node self's verdict: the peers lacking each port,
+// other than itself, from its groups' coverage. others names the peers
+// for a pass.
+func clusterPortCheck(node inventory.Instance, self int, peers []clusterPeer, cov *groupCoverage, ports []PortRange, others string) Check {
+	resources := make([]string, 0, 1+len(cov.sgs))
+	resources = append(append(resources, node.ID), cov.sgs...)
+	if cov.allOK {
+		return pass(node.ID+" ("+cov.groups+") accepts every cluster port ("+cov.labels+") from "+others+".", resources...)
+	}
+	var problems []string
+	for pi, p := range ports {
+		pc := cov.ports[pi]
+		// Gaps in the order their first peer (other than self) comes.
+		type gap struct{ key, first int }
+		var order []gap
+		for k, members := range pc.members {
+			first := members[0]
+			if first == self {
+				if len(members) == 1 {
+					continue
+				}
+				first = members[1]
+			}
+			order = append(order, gap{k, first})
+		}
+		slices.SortFunc(order, func(x, y gap) int { return cmp.Compare(x.first, y.first) })
+		for _, g := range order {
+			key := pc.keys[g.key]
 			label := portLabel(p)
 			if key != (portSpan{p.From, p.To}).String() {
 				label = fmt.Sprintf("%s %s of %s", p.Protocol, key, portLabel(p))
 			}
-			problems = append(problems, fmt.Sprintf("%s from %s", label, andList(missing[key])))
+			var who []string
+			total := 0
+			for _, m := range pc.members[g.key] {
+				if m == self {
+					continue
+				}
+				if total < maxPeersListed {
+					who = append(who, peers[m].who)
+				}
+				total++
+			}
+			problems = append(problems, fmt.Sprintf("%s from %s", label, peerList(who, total)))
 		}
 	}
-	groups := strings.Join(nonEmpty(node.SecurityGroupIDs...), ", ")
-	if groups == "" {
-		groups = "no security group"
-	}
 	if len(problems) > 0 {
-		msg := fmt.Sprintf("%s (%s) does not accept %s.", node.ID, groups, strings.Join(problems, "; "))
-		if len(unknown) > 0 {
-			msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(unknown, ", "))
+		msg := fmt.Sprintf("%s (%s) does not accept %s.", node.ID, cov.groups, strings.Join(problems, "; "))
+		if len(cov.unknown) > 0 {
+			msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(cov.unknown, ", "))
 		}
 		return fail(msg,
 			fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", node.ID),
 			resources...)
 	}
-	var labels []string
-	for _, p := range ports {
-		labels = append(labels, fmt.Sprintf("%s", portSpan{p.From, p.To}))
+	return pass(node.ID+" ("+cov.groups+") accepts every cluster port ("+cov.labels+") from "+others+".", resources...)
+}
+
+// peerList names the first peers of total: "a, b and c", or beyond
+// maxPeersListed "a, b, … and 290 more".
+func peerList(listed []string, total int) string {
+	if total > len(listed) {
+		return andList(append(slices.Clone(listed), fmt.Sprintf("%d more", total-len(listed))))
 	}
-	return pass(fmt.Sprintf("%s (%s) accepts every cluster port (%s) from %s.", node.ID, groups, strings.Join(labels, ", "), andList(peers)), resources...)
+	return andList(listed)
 }
 
 var netLBPortsRule = awsRule{
@@ -583,7 +766,18 @@ var netLBPortsRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcSecurityGroups},
 	eval: func(a *awsInput) []Check {
-		checks := a.perNode(a.lbPorts)
+		// The verdict depends on the node's security groups only: work it
+		// out once per distinct set of groups.
+		verdicts := map[string]*lbPortsVerdict{}
+		checks := a.perNode(func(node inventory.Instance) Check {
+			key := strings.Join(node.SecurityGroupIDs, "\x00")
+			v := verdicts[key]
+			if v == nil {
+				v = a.lbPortsVerdict(node.SecurityGroupIDs)
+				verdicts[key] = v
+			}
+			return v.check(node.ID)
+		})
 		if a.Env == checklist.EnvDev {
 			for i := range checks {
 				checks[i].Requirement = reqDevDirect
@@ -593,12 +787,30 @@ var netLBPortsRule = awsRule{
 	},
 }
 
-// lbPorts checks that the node accepts the load balancer's ports from some
-// source: a Network Load Balancer preserves the clients' addresses, so the
-// source is the clients' range, and for DEV the users reach the node directly.
-func (a *awsInput) lbPorts(node inventory.Instance) Check {
-	rules, unknown := a.ingress(node.SecurityGroupIDs)
-	resources := append([]string{node.ID}, nonEmpty(node.SecurityGroupIDs...)...)
+// lbPortsVerdict is NET-LB-PORTS for the nodes of one set of security
+// groups, in the words around the node's id.
+type lbPortsVerdict struct {
+	status                         Status
+	sgs                            []string
+	message, remedyPre, remedyPost string
+}
+
+func (v *lbPortsVerdict) check(id string) Check {
+	resources := make([]string, 0, 1+len(v.sgs))
+	resources = append(append(resources, id), v.sgs...)
+	c := Check{Status: v.status, Message: id + v.message, Resources: resources}
+	if v.status != StatusPass {
+		c.Remediation = v.remedyPre + id + v.remedyPost
+	}
+	return c
+}
+
+// lbPortsVerdict checks that nodes with these groups accept the load
+// balancer's ports from some source: a Network Load Balancer preserves the
+// clients' addresses, so the source is the clients' range, and for DEV the
+// users reach the node directly.
+func (a *awsInput) lbPortsVerdict(sgIDs []string) *lbPortsVerdict {
+	rules, unknown := a.ingress(sgIDs)
 	var closed, closedOpt, open []string
 	for _, p := range a.Config.LoadBalancerPorts {
 		if p.Protocol != "tcp" && p.Protocol != "udp" {
@@ -620,10 +832,8 @@ func (a *awsInput) lbPorts(node inventory.Instance) Check {
 			closedOpt = append(closedOpt, label)
 		}
 	}
-	groups := strings.Join(nonEmpty(node.SecurityGroupIDs...), ", ")
-	if groups == "" {
-		groups = "no security group"
-	}
+	v := &lbPortsVerdict{sgs: nonEmpty(sgIDs...)}
+	groups := cmpOrDefault(strings.Join(v.sgs, ", "), "no security group")
 	from, who := "the load balancer cannot reach the appliance on it", "from the clients' addresses (a Network Load Balancer preserves them; 0.0.0.0/0 for a public appliance) or from the load balancer's security group"
 	if a.Env == checklist.EnvDev {
 		from, who = "users cannot reach the DEV node, which DNS points at", "from the users' addresses (0.0.0.0/0 for a public appliance)"
@@ -634,15 +844,18 @@ func (a *awsInput) lbPorts(node inventory.Instance) Check {
 	}
 	switch {
 	case len(closed) > 0:
-		return fail(fmt.Sprintf("%s (%s) does not accept %s: %s.%s", node.ID, groups, andList(append(closed, closedOpt...)), from, note),
-			fmt.Sprintf("Allow inbound %s to %s in one of its security groups %s.", andList(append(closed, closedOpt...)), node.ID, who),
-			resources...)
+		v.status = StatusFail
+		v.message = fmt.Sprintf(" (%s) does not accept %s: %s.%s", groups, andList(append(closed, closedOpt...)), from, note)
+		v.remedyPre, v.remedyPost = "Allow inbound "+andList(append(closed, closedOpt...))+" to ", " in one of its security groups "+who+"."
 	case len(closedOpt) > 0:
-		return warn(fmt.Sprintf("%s (%s) does not accept %s.%s", node.ID, groups, andList(closedOpt), note),
-			fmt.Sprintf("Allow inbound %s to %s in one of its security groups %s.", andList(closedOpt), node.ID, who),
-			resources...)
+		v.status = StatusWarn
+		v.message = fmt.Sprintf(" (%s) does not accept %s.%s", groups, andList(closedOpt), note)
+		v.remedyPre, v.remedyPost = "Allow inbound "+andList(closedOpt)+" to ", " in one of its security groups "+who+"."
+	default:
+		v.status = StatusPass
+		v.message = fmt.Sprintf(" (%s) accepts %s.", groups, andList(open))
 	}
-	return pass(fmt.Sprintf("%s (%s) accepts %s.", node.ID, groups, andList(open)), resources...)
+	return v
 }
 
 var netSSHRule = awsRule{

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/psaas/appliance-intake/pkg/inventory"
+	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
 // backupSources are the reads that can place a node in a backup plan. A node
@@ -22,8 +22,11 @@ var opsBackupRule = awsRule{
 	Sources:     []inventory.Source{inventory.SrcInstances},
 	eval: func(a *awsInput) []Check {
 		return a.perNode(func(inst inventory.Instance) Check {
+			if plans := a.inv.Backup[inst.ID]; len(plans) == 1 && plans[0] != "" {
+				return pass(inst.ID+" is covered by "+plans[0]+".", inst.ID)
+			}
 			if plans := nonEmpty(a.inv.Backup[inst.ID]...); len(plans) > 0 {
-				return pass(fmt.Sprintf("%s is covered by %s.", inst.ID, andList(plans)), inst.ID)
+				return pass(inst.ID+" is covered by "+andList(plans)+".", inst.ID)
 			}
 			if c, failed := sourceError(a.inv, a.env, backupSources...); failed {
 				c.Message = fmt.Sprintf("%s is in no backup plan that could be read. %s", inst.ID, c.Message)
@@ -43,9 +46,17 @@ var opsAlarmRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcAlarms},
 	eval: func(a *awsInput) []Check {
+		// Alarms by the instance they watch, so that each node looks at its
+		// own alarms only.
+		byInstance := map[string][]inventory.Alarm{}
+		for _, al := range a.inv.Alarms {
+			if id := al.Dimensions["InstanceId"]; id != "" {
+				byInstance[id] = append(byInstance[id], al)
+			}
+		}
 		return a.perNode(func(inst inventory.Instance) Check {
 			var acting, silent []string
-			for _, al := range a.inv.Alarms {
+			for _, al := range byInstance[inst.ID] {
 				if !statusCheckAlarm(al, inst.ID) {
 					continue
 				}
@@ -59,7 +70,7 @@ var opsAlarmRule = awsRule{
 			slices.Sort(silent)
 			switch {
 			case len(acting) > 0:
-				return pass(fmt.Sprintf("%s has a status-check alarm with actions: %s.", inst.ID, andList(acting)), inst.ID)
+				return pass(inst.ID+" has a status-check alarm with actions: "+andList(acting)+".", inst.ID)
 			case len(silent) > 0:
 				return warn(fmt.Sprintf("%s has a status-check alarm (%s), but it notifies no one: it has no actions.", inst.ID, andList(silent)),
 					fmt.Sprintf("Add an action to %s, such as an SNS topic your operations team receives (or an EC2 recover action).", andList(silent)),

@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
@@ -352,13 +353,18 @@ func hostSet(h checklist.Hostnames) []string {
 // distinct returns the non-empty values in order, each once, and the values
 // seen more than once.
 func distinct(values []string) (unique, dups []string) {
+	// A set, not a scan of unique, keeps this linear in the values (the
+	// declared instance ids of a large environment).
+	seen := make(map[string]bool, len(values))
 	for _, v := range values {
 		v = strings.TrimSpace(v)
-		switch {
+		switch dup, ok := seen[v]; {
 		case v == "":
-		case !slices.Contains(unique, v):
+		case !ok:
+			seen[v] = false
 			unique = append(unique, v)
-		case !slices.Contains(dups, v):
+		case !dup:
+			seen[v] = true
 			dups = append(dups, v)
 		}
 	}
@@ -367,9 +373,9 @@ func distinct(values []string) (unique, dups []string) {
 
 func plural(n int, noun string) string {
 	if n == 1 {
-		return fmt.Sprintf("1 %s", noun)
+		return "1 " + noun
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // sentence joins clauses that each start with a name into one sentence.

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
-	"github.com/psaas/appliance-intake/pkg/inventory"
+	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
 var vmExistsRule = awsRule{
@@ -21,7 +21,7 @@ var vmExistsRule = awsRule{
 		if len(ids) == 0 {
 			return []Check{noNodes()}
 		}
-		var checks []Check
+		checks := make([]Check, 0, len(ids))
 		for _, id := range ids {
 			c := a.instanceState(id)
 			if a.Env == checklist.EnvDev {
@@ -51,7 +51,7 @@ func (a *awsInput) instanceState(id string) Check {
 	}
 	switch state {
 	case "running":
-		return pass(fmt.Sprintf("%s%s is running.", id, what), id)
+		return pass(id+what+" is running.", id)
 	case "pending":
 		return warn(fmt.Sprintf("%s%s is still starting (pending).", id, what),
 			"Wait until the instance is running, then run the verification again.", id)
@@ -95,7 +95,7 @@ var vmAMIRule = awsRule{
 			got := strings.TrimSpace(inst.ImageID)
 			switch {
 			case strings.EqualFold(got, ami):
-				return pass(fmt.Sprintf("%s was launched from the declared AMI %s.", inst.ID, ami), inst.ID)
+				return pass(inst.ID+" was launched from the declared AMI "+ami+".", inst.ID)
 			case got == "":
 				return fail(fmt.Sprintf("EC2 reports no AMI for %s; it must be launched from %s.", inst.ID, ami),
 					fmt.Sprintf("Launch the node from the AMI Auth0 shared (%s).", ami), inst.ID)
@@ -121,6 +121,7 @@ var vmSizeRule = awsRule{
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcInstanceTypes},
 	eval: func(a *awsInput) []Check {
 		cfg := a.Config
+		sizes := map[string]string{} // instance type → " has 4 vCPU, 16 GiB"
 		return a.perNode(func(inst inventory.Instance) Check {
 			t, ok := a.inv.InstanceTypes[inst.Type]
 			if !ok || (t.VCPUs == 0 && t.MemoryMiB == 0) {
@@ -131,7 +132,16 @@ var vmSizeRule = awsRule{
 					Resources:   []string{inst.ID},
 				}
 			}
-			has := fmt.Sprintf("%s: %s has %d vCPU, %s GiB", inst.ID, inst.Type, t.VCPUs, gib(t.MemoryMiB))
+			size, ok := sizes[inst.Type]
+			if !ok {
+				size = ": " + inst.Type + " has " + strconv.Itoa(int(t.VCPUs)) + " vCPU, " + gib(t.MemoryMiB) + " GiB"
+				sizes[inst.Type] = size
+			}
+			has := inst.ID + size
+			if int(t.VCPUs) >= cfg.RecommendedVCPU && t.MemoryMiB >= int64(cfg.RecommendedMemoryGiB)*1024 &&
+				int(t.VCPUs) >= cfg.MinVCPU && t.MemoryMiB >= int64(cfg.MinMemoryGiB)*1024 {
+				return pass(has+".", inst.ID)
+			}
 			remedy := fmt.Sprintf("Change the instance type of %s (stop it, then Actions › Instance settings › Change instance type) to one with at least %d vCPU and %d GiB, such as m4.xlarge; %d vCPU and %d GiB (m4.large) at the very least.",
 				inst.ID, cfg.RecommendedVCPU, cfg.RecommendedMemoryGiB, cfg.MinVCPU, cfg.MinMemoryGiB)
 			var below []string
@@ -176,8 +186,10 @@ var vmStorageRule = awsRule{
 			base = slices.Clone(cfg.DevDriveSizesGB)
 		}
 		var backupNodes []string
+		attached := volumesByInstance(a.inv.Volumes)
+		drives := driveChecker{}
 		checks := a.perNode(func(inst inventory.Instance) Check {
-			vols, unknown := a.volumesOf(inst)
+			vols, unknown := a.volumesOf(inst, attached)
 			if len(unknown) > 0 {
 				return Check{
 					Status: StatusError,
@@ -195,7 +207,7 @@ var vmStorageRule = awsRule{
 					want, role = withBackup, "the PROD node with the backup drive"
 				}
 			}
-			c := driveCheck(inst.ID, vols, want, role)
+			c := drives.check(inst.ID, vols, want, role)
 			if !dev {
 				if len(vols) == len(withBackup) {
 					backupNodes = append(backupNodes, inst.ID)
@@ -241,27 +253,39 @@ var vmStorageRule = awsRule{
 	},
 }
 
-// volumesOf returns the volumes attached to the instance, smallest first,
+// volumesByInstance indexes the volumes by the instance they are attached
+// to, so that finding a node's volumes does not scan every volume.
+func volumesByInstance(vols map[string]inventory.Volume) map[string][]string {
+	out := make(map[string][]string, len(vols)/3+1)
+	for id, v := range vols {
+		out[v.InstanceID] = append(out[v.InstanceID], id)
+	}
+	return out
+}
+
+// volumesOf returns the volumes attached to the instance (by its
+// VolumeIDs, or by the volumes' InstanceID in attached), smallest first,
 // and the ids of attached volumes the inventory lacks.
-func (a *awsInput) volumesOf(inst inventory.Instance) ([]inventory.Volume, []string) {
-	var vols []inventory.Volume
+func (a *awsInput) volumesOf(inst inventory.Instance, attached map[string][]string) ([]inventory.Volume, []string) {
 	var unknown []string
-	seen := map[string]bool{}
+	vols := make([]inventory.Volume, 0, len(inst.VolumeIDs)+len(attached[inst.ID]))
+	// A node has a handful of volumes: a list is cheaper than a set.
+	seen := make([]string, 0, len(inst.VolumeIDs)+len(attached[inst.ID]))
 	for _, id := range inst.VolumeIDs {
-		if seen[id] || id == "" {
+		if id == "" || slices.Contains(seen, id) {
 			continue
 		}
-		seen[id] = true
+		seen = append(seen, id)
 		if v, ok := a.inv.Volumes[id]; ok {
 			vols = append(vols, v)
 		} else {
 			unknown = append(unknown, id)
 		}
 	}
-	for id, v := range a.inv.Volumes {
-		if v.InstanceID == inst.ID && !seen[id] {
-			seen[id] = true
-			vols = append(vols, v)
+	for _, id := range attached[inst.ID] {
+		if !slices.Contains(seen, id) {
+			seen = append(seen, id)
+			vols = append(vols, a.inv.Volumes[id])
 		}
 	}
 	slices.SortFunc(vols, func(x, y inventory.Volume) int {
@@ -280,15 +304,49 @@ func (a *awsInput) volumesOf(inst inventory.Instance) ([]inventory.Volume, []str
 func driveCheck(id string, vols []inventory.Volume, want []int, role string) Check {
 	want = slices.Clone(want)
 	slices.Sort(want)
-	need := fmt.Sprintf("%s has %s of at least %s GB", role, plural(len(want), "drive"), joinInts(want))
-	has := fmt.Sprintf("%s has %s (%s GB)", id, plural(len(vols), "drive"), sizesOf(vols))
+	return driveCheckSorted(id, vols, want, role+" has "+plural(len(want), "drive")+" of at least "+joinInts(want)+" GB")
+}
+
+// driveChecker is driveCheck for many nodes of a few roles: each role's
+// sizes are sorted and worded once.
+type driveChecker map[string]driveNeed
+
+type driveNeed struct {
+	want, sorted []int
+	need         string
+}
+
+func (d driveChecker) check(id string, vols []inventory.Volume, want []int, role string) Check {
+	n, ok := d[role]
+	if !ok || !slices.Equal(n.want, want) {
+		sorted := slices.Clone(want)
+		slices.Sort(sorted)
+		n = driveNeed{want: want, sorted: sorted, need: role + " has " + plural(len(sorted), "drive") + " of at least " + joinInts(sorted) + " GB"}
+		d[role] = n
+	}
+	return driveCheckSorted(id, vols, n.sorted, n.need)
+}
+
+// driveCheckSorted is driveCheck with want sorted and need worded.
+func driveCheckSorted(id string, vols []inventory.Volume, want []int, need string) Check {
+	has := id + " has " + plural(len(vols), "drive") + " (" + sizesOf(vols) + " GB)"
 	if len(vols) != len(want) {
 		return fail(fmt.Sprintf("%s; %s.", has, need),
 			fmt.Sprintf("Give %s exactly %s: %s GB (EBS sizes are in GiB; a larger drive is fine).", id, plural(len(want), "drive"), joinInts(want)),
 			id)
 	}
-	var small, fit []inventory.Volume
+	// Most nodes have every drive they need: find out before copying any.
 	j := 0
+	for _, v := range vols {
+		if j < len(want) && int(v.SizeGiB) >= want[j] {
+			j++
+		}
+	}
+	if j == len(vols) {
+		return pass(has+"; "+need+".", id)
+	}
+	var small, fit []inventory.Volume
+	j = 0
 	for _, v := range vols {
 		if j < len(want) && int(v.SizeGiB) >= want[j] {
 			j++
@@ -308,7 +366,7 @@ func driveCheck(id string, vols []inventory.Volume, want []int, role string) Che
 			"Enlarge the small volumes (EC2 › Volumes › Modify volume, then grow the file system) to the sizes needed.",
 			append([]string{id}, ids...)...)
 	}
-	return pass(fmt.Sprintf("%s; %s.", has, need), id)
+	return pass(has+"; "+need+".", id)
 }
 
 // smallestLeftover returns, ascending, the sizes left for the too-small
@@ -345,22 +403,28 @@ func smallestLeftover(fit []inventory.Volume, want []int) []int {
 }
 
 func sizesOf(vols []inventory.Volume) string {
-	sizes := make([]int, len(vols))
-	for i, v := range vols {
-		sizes[i] = int(v.SizeGiB)
-	}
-	if len(sizes) == 0 {
+	if len(vols) == 0 {
 		return "none"
 	}
-	return joinInts(sizes)
+	b := make([]byte, 0, 5*len(vols))
+	for i, v := range vols {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendInt(b, int64(v.SizeGiB), 10)
+	}
+	return string(b)
 }
 
 func joinInts(v []int) string {
-	s := make([]string, len(v))
+	b := make([]byte, 0, 5*len(v))
 	for i, n := range v {
-		s[i] = strconv.Itoa(n)
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendInt(b, int64(n), 10)
 	}
-	return strings.Join(s, ", ")
+	return string(b)
 }
 
 var vmNICRule = awsRule{
@@ -371,7 +435,7 @@ var vmNICRule = awsRule{
 	eval: func(a *awsInput) []Check {
 		want := a.Config.NetworkInterfaces
 		return a.perNode(func(inst inventory.Instance) Check {
-			var enis []string
+			enis := make([]string, 0, len(inst.Interfaces))
 			for _, ni := range inst.Interfaces {
 				enis = append(enis, cmpOrDefault(ni.ID, "an interface"))
 			}
@@ -386,7 +450,7 @@ var vmNICRule = awsRule{
 				if len(enis) > 0 {
 					list = " (" + strings.Join(enis, ", ") + ")"
 				}
-				return pass(fmt.Sprintf("%s has %s%s.", inst.ID, plural(n, "network interface"), list), inst.ID)
+				return pass(inst.ID+" has "+plural(n, "network interface")+list+".", inst.ID)
 			}
 			list := ""
 			if len(enis) > 0 {
