@@ -70,7 +70,8 @@ load: build-host
 ## stops with the input saved under the package's testdata/fuzz.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := pkg/checklist:FuzzParse pkg/checklist:FuzzValidate pkg/checklist:FuzzParseCertificates \
-  pkg/approval:FuzzVerifyLink pkg/verify:FuzzStaticCertificate pkg/api:FuzzHandle pkg/web:FuzzServe
+  pkg/approval:FuzzVerifyLink pkg/verify:FuzzStaticCertificate pkg/api:FuzzHandle pkg/web:FuzzServe \
+  pkg/notify:FuzzRenderEmailMatchesTheTemplates
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \
