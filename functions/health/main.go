@@ -8,16 +8,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/psaas/appliance-intake/pkg/awsx"
+	"github.com/psaas/appliance-intake/pkg/awsx/boot"
 	"github.com/psaas/appliance-intake/pkg/health"
-	"github.com/psaas/appliance-intake/pkg/install"
+	"github.com/psaas/appliance-intake/pkg/install/healthtask"
 	"github.com/psaas/appliance-intake/pkg/store"
 )
 
 func main() {
-	log, env, cfg := awsx.Boot("TABLE_NAME")
+	_, env, cfg := boot.Boot("TABLE_NAME")
 	checker := health.New(health.NewClient(15*time.Second), os.Getenv("HEALTHCHECK_URL_TEMPLATE"))
-	tasks := install.New(store.New(awsx.NewDynamoDBOps(cfg), env["TABLE_NAME"]), nil,
-		install.Config{Health: checker, Logger: log})
-	lambda.Start(tasks.Health)
+	lambda.Start(healthtask.New(store.New(boot.NewDynamoDBOps(cfg), env["TABLE_NAME"]), checker).Health)
 }

@@ -7,22 +7,21 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/psaas/appliance-intake/pkg/awsx"
-	"github.com/psaas/appliance-intake/pkg/install"
+	"github.com/psaas/appliance-intake/pkg/awsx/boot"
+	"github.com/psaas/appliance-intake/pkg/install/verifytask"
 	"github.com/psaas/appliance-intake/pkg/inventory"
 	"github.com/psaas/appliance-intake/pkg/store"
 	"github.com/psaas/appliance-intake/pkg/verify"
 )
 
 func main() {
-	log, env, cfg := awsx.Boot("TABLE_NAME")
-	st := store.New(awsx.NewDynamoDBOps(cfg), env["TABLE_NAME"])
-	tc := install.Config{Verify: verify.DefaultConfig(), Logger: log}
+	log, env, cfg := boot.Boot("TABLE_NAME")
+	st := store.New(boot.NewDynamoDBOps(cfg), env["TABLE_NAME"])
+	tc := verifytask.Config{Verify: verify.DefaultConfig(), Logger: log}
 	// VERIFY_MODE=static runs the document checks alone: the local stack
 	// has no customer accounts to read. Anything else reads the account.
 	if os.Getenv("VERIFY_MODE") != "static" {
-		tc.Inventory = &install.AWSReader{Base: inventory.RetryingConfig(cfg), ExternalIDs: st}
+		tc.Inventory = &verifytask.AWSReader{Base: inventory.RetryingConfig(cfg), ExternalIDs: st}
 	}
-	tasks := install.New(st, nil, tc)
-	lambda.Start(tasks.Verify)
+	lambda.Start(verifytask.New(st, tc).Verify)
 }

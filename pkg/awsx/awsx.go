@@ -2,57 +2,48 @@
 // logger, the AWS configuration, required environment variables, clients
 // reduced to the operations a function calls, and values (secrets) loaded
 // on first use.
+//
+// The start-up itself (Boot, Logger, MustEnv, Must, Config, DynamoDB and
+// DynamoDBOps) lives in pkg/awsx/boot, which links no AWS service but
+// DynamoDB; the names here forward to it. A function that calls neither
+// Step Functions nor Secrets Manager imports pkg/awsx/boot directly and
+// saves their SDK packages (about 200 KB).
 package awsx
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/psaas/appliance-intake/pkg/awsx/boot"
 )
 
 // Logger returns a JSON logger at LOG_LEVEL (debug, info, warn, error).
-func Logger() *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(strings.TrimSpace(os.Getenv("LOG_LEVEL")))); err != nil {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	slog.SetDefault(log)
-	return log
-}
+func Logger() *slog.Logger { return boot.Logger() }
 
 // MustEnv returns the named variables, or exits naming every one missing:
 // a function without its wiring should fail at start, not on first use.
-func MustEnv(log *slog.Logger, names ...string) map[string]string {
-	out := make(map[string]string, len(names))
-	var missing []string
-	for _, n := range names {
-		v := os.Getenv(n)
-		if v == "" {
-			missing = append(missing, n)
-		}
-		out[n] = v
-	}
-	if len(missing) > 0 {
-		log.Error("missing required environment variables", "names", missing)
-		os.Exit(1)
-	}
-	return out
-}
+func MustEnv(log *slog.Logger, names ...string) map[string]string { return boot.MustEnv(log, names...) }
 
-// DynamoDB returns a DynamoDB client. Against an emulator endpoint
-// (AWS_ENDPOINT_URL set) it skips the CRC32 response check, which kumo's
-// responses do not carry and which otherwise floods logs with warnings.
-func DynamoDB(cfg aws.Config) *dynamodb.Client {
-	local := os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != ""
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = local })
-}
+// Config builds the AWS configuration from the environment, as Lambda (and
+// the local stack) sets it; see boot.Config.
+func Config(ctx context.Context) (aws.Config, error) { return boot.Config(ctx) }
+
+// DynamoDB returns a DynamoDB client; see boot.DynamoDB.
+func DynamoDB(cfg aws.Config) *dynamodb.Client { return boot.DynamoDB(cfg) }
+
+// Boot is every function's start: the JSON logger, the required variables
+// and the AWS configuration. Any problem exits, so the Lambda init fails
+// visibly instead of the first invocation.
+func Boot(names ...string) (*slog.Logger, map[string]string, aws.Config) { return boot.Boot(names...) }
+
+// Must exits when err is set: a function that cannot start should fail
+// its init.
+func Must(log *slog.Logger, err error) { boot.Must(log, err) }
 
 type secretReader interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
@@ -72,24 +63,4 @@ func Secret(ctx context.Context, sm secretReader, arn string) ([]byte, error) {
 		return out.SecretBinary, nil
 	}
 	return nil, fmt.Errorf("secret %s is empty", arn)
-}
-
-// Boot is every function's start: the JSON logger, the required variables
-// and the AWS configuration. Any problem exits, so the Lambda init fails
-// visibly instead of the first invocation.
-func Boot(names ...string) (*slog.Logger, map[string]string, aws.Config) {
-	log := Logger()
-	env := MustEnv(log, names...)
-	cfg, err := Config(context.Background())
-	Must(log, err)
-	return log, env, cfg
-}
-
-// Must exits when err is set: a function that cannot start should fail
-// its init.
-func Must(log *slog.Logger, err error) {
-	if err != nil {
-		log.Error("start", "error", err)
-		os.Exit(1)
-	}
 }

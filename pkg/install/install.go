@@ -1,6 +1,10 @@
-// Package install performs the install workflow's task steps: verifying an
-// environment of a submission version and announcing stage changes. Each
-// step records the change on the submission before anyone is told of it.
+// Package install performs the install workflow's notification step:
+// announcing stage changes (and opening approvals for the gates). It
+// records the change on the submission before anyone is told of it.
+//
+// The verification and health-check steps live in install/verifytask and
+// install/healthtask, so that their functions do not link email, Slack,
+// Secrets Manager and the approval pages.
 package install
 
 import (
@@ -24,7 +28,6 @@ type submissionStore interface {
 	GetVersion(ctx context.Context, id string, version int) (*store.Version, error)
 	Record(ctx context.Context, id string, e store.Event) error
 	Append(ctx context.Context, id string, e store.Event) error
-	PutReport(ctx context.Context, id string, version int, env string, report []byte, at time.Time) (string, error)
 	GetReport(ctx context.Context, id, reportKey string) ([]byte, error)
 }
 
@@ -36,19 +39,16 @@ type mailer interface {
 	Send(ctx context.Context, e notify.Email) (string, error)
 }
 
-// Tasks performs the workflow's task steps.
+// Tasks performs the workflow's notification step (Notify).
 type Tasks struct {
 	store   submissionStore
 	notify  *notify.Notifier
 	gates   gateOpener
-	health  healthChecker
-	reader  InventoryReader
 	pmEmail string
 	baseURL string
 	// customerEmails: changes-requested also goes to the customer's
 	// contacts for the affected teams.
 	customerEmails bool
-	verify         verify.Config
 	log            *slog.Logger
 	Now            func() time.Time
 }
@@ -57,20 +57,14 @@ type Tasks struct {
 type Config struct {
 	PMEmail string
 	BaseURL string
-	Verify  verify.Config
 	Logger  *slog.Logger
-	// Gates opens approvals for the waitForTaskToken gates (notify only).
+	// Gates opens approvals for the waitForTaskToken gates.
 	Gates gateOpener
-	// Slack posts to the Slack channel (notify only); nil = no Slack.
+	// Slack posts to the Slack channel; nil = no Slack.
 	Slack notify.WebhookPoster
 	// NoCustomerEmails keeps changes-requested from emailing the
 	// customer's contacts (the project manager is told either way).
 	NoCustomerEmails bool
-	// Health checks /testall (health only).
-	Health healthChecker
-	// Inventory reads customer accounts (verify only); nil runs the
-	// static checks alone (the local stack, which has no customer account).
-	Inventory InventoryReader
 }
 
 // New returns Tasks. mail may be nil when no email channel is configured.
@@ -83,83 +77,11 @@ func New(st submissionStore, mail mailer, cfg Config) *Tasks {
 	if mail != nil {
 		ms = mail
 	}
-	t := &Tasks{store: st, notify: notify.NewNotifier(ms, cfg.Slack, log), gates: cfg.Gates, health: cfg.Health, reader: cfg.Inventory,
+	t := &Tasks{store: st, notify: notify.NewNotifier(ms, cfg.Slack, log), gates: cfg.Gates,
 		pmEmail: cfg.PMEmail, baseURL: strings.TrimRight(cfg.BaseURL, "/"), customerEmails: !cfg.NoCustomerEmails,
-		verify: cfg.Verify, log: log, Now: time.Now}
+		log: log, Now: time.Now}
 	t.notify.Now = func() time.Time { return t.Now() }
 	return t
-}
-
-// Verify runs verification of one environment of a submission version,
-// stores the report and returns the verdict. Errors are for the unexpected
-// (storage down, a stored document that no longer parses); a failing check
-// is a verdict, not an error.
-func (t *Tasks) Verify(ctx context.Context, in workflow.VerifyInput) (workflow.VerifyOutput, error) {
-	if in.Environment != checklist.EnvDev && in.Environment != checklist.EnvProd {
-		return workflow.VerifyOutput{}, fmt.Errorf("verify: unknown environment %q", in.Environment)
-	}
-	stage := "verify-" + in.Environment
-	if err := t.store.Record(ctx, in.SubmissionID, store.Event{At: t.Now(), Version: in.Version,
-		Status: workflow.StatusInProgress, Stage: stage, Actor: "verifier",
-		Detail: "verifying the " + strings.ToUpper(in.Environment) + " environment"}); err != nil {
-		return workflow.VerifyOutput{}, fmt.Errorf("verify: %w", err)
-	}
-	ver, err := t.store.GetVersion(ctx, in.SubmissionID, in.Version)
-	if err != nil {
-		return workflow.VerifyOutput{}, fmt.Errorf("verify: %w", err)
-	}
-	doc, problems := checklist.Parse([]byte(ver.Document))
-	if len(problems) > 0 {
-		return workflow.VerifyOutput{}, fmt.Errorf("verify: stored document of %s v%d no longer validates: %s: %s",
-			in.SubmissionID, in.Version, problems[0].Field, problems[0].Message)
-	}
-	report := t.evaluate(ctx, doc, in.Environment)
-	body, err := json.Marshal(report)
-	if err != nil {
-		return workflow.VerifyOutput{}, fmt.Errorf("verify: encode report: %w", err)
-	}
-	key, err := t.store.PutReport(ctx, in.SubmissionID, in.Version, in.Environment, body, report.GeneratedAt)
-	if err != nil {
-		return workflow.VerifyOutput{}, fmt.Errorf("verify: %w", err)
-	}
-	sum := report.Summarize()
-	verdict := "passed"
-	if !report.Passed {
-		verdict = "did not pass"
-	}
-	if err := t.store.Append(ctx, in.SubmissionID, store.Event{At: t.Now(), Version: in.Version,
-		Status: workflow.StatusInProgress, Stage: stage, Actor: "verifier", ReportKey: key,
-		Detail: fmt.Sprintf("%s verification %s: %d passed, %d failed, %d warnings, %d errors",
-			strings.ToUpper(in.Environment), verdict, sum.Pass, sum.Fail, sum.Warn, sum.Error)}); err != nil {
-		return workflow.VerifyOutput{}, fmt.Errorf("verify: %w", err)
-	}
-	t.log.InfoContext(ctx, "verified", "submissionId", in.SubmissionID, "version", in.Version,
-		"environment", in.Environment, "passed", report.Passed, "fail", sum.Fail, "error", sum.Error)
-	return workflow.VerifyOutput{Passed: report.Passed, ReportKey: key, Summary: sum}, nil
-}
-
-// evaluate runs the static checks alone, or with an inventory the whole
-// verification; a role that cannot be assumed is reported as one finding.
-func (t *Tasks) evaluate(ctx context.Context, doc *checklist.Document, env string) verify.Report {
-	if t.reader == nil {
-		return verify.Static(doc, env, t.Now(), t.verify)
-	}
-	inv, access := t.reader.Read(ctx, doc, env)
-	if access.Err == nil {
-		return verify.Verify(doc, env, inv, t.Now(), t.verify)
-	}
-	report := verify.Static(doc, env, t.Now(), t.verify)
-	report.Checks = append([]verify.Check{{
-		ID:          "ACCESS-ROLE",
-		Requirement: "The service verifies a customer account by assuming a read-only role with our ExternalId; it never holds customer keys.",
-		Severity:    verify.SeverityRequired,
-		Status:      verify.StatusError,
-		Resources:   []string{access.RoleArn},
-		Message:     fmt.Sprintf("Could not assume %s with ExternalId %s: %v. Nothing in this account was verified.", access.RoleArn, access.ExternalID, access.Err),
-		Remediation: fmt.Sprintf("Deploy the ApplianceIntakeVerifier role template in this account with ServiceAccountId set to our account and ExternalId %s, then resubmit.", access.ExternalID),
-	}}, report.Checks...)
-	report.Passed = false
-	return report
 }
 
 // transition is what one notify event does to the submission.

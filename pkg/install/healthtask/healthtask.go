@@ -1,9 +1,18 @@
-package install
+// Package healthtask performs the install workflow's health-check step: one
+// check of an environment's appliance per invocation, recorded on the
+// submission.
+//
+// It is apart from package install (the notification step) so that the
+// health function links only what the check needs: no email, Slack,
+// Secrets Manager or approval pages. It must not import pkg/install,
+// pkg/notify or pkg/approval.
+package healthtask
 
 import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
 	"github.com/psaas/appliance-intake/pkg/health"
@@ -11,13 +20,33 @@ import (
 	"github.com/psaas/appliance-intake/pkg/workflow"
 )
 
-type healthChecker interface {
+// Store is what the step reads and writes of a submission.
+type Store interface {
+	GetVersion(ctx context.Context, id string, version int) (*store.Version, error)
+	Record(ctx context.Context, id string, e store.Event) error
+	Append(ctx context.Context, id string, e store.Event) error
+}
+
+// Checker checks an appliance's /testall.
+type Checker interface {
 	Check(ctx context.Context, host string) health.Result
+}
+
+// Task performs the health-check step.
+type Task struct {
+	store  Store
+	health Checker
+	Now    func() time.Time
+}
+
+// New returns a Task.
+func New(st Store, checker Checker) *Task {
+	return &Task{store: st, health: checker, Now: time.Now}
 }
 
 // Health runs one health-check attempt of an environment's appliance and
 // says whether the workflow should wait and try again or give up.
-func (t *Tasks) Health(ctx context.Context, in workflow.HealthInput) (workflow.HealthOutput, error) {
+func (t *Task) Health(ctx context.Context, in workflow.HealthInput) (workflow.HealthOutput, error) {
 	if t.health == nil {
 		return workflow.HealthOutput{}, fmt.Errorf("health: no checker configured")
 	}

@@ -1,12 +1,10 @@
-package install_test
+package verifytask_test
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -17,8 +15,7 @@ import (
 	"github.com/sivchari/kumo"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
-	"github.com/psaas/appliance-intake/pkg/health"
-	"github.com/psaas/appliance-intake/pkg/install"
+	"github.com/psaas/appliance-intake/pkg/install/verifytask"
 	"github.com/psaas/appliance-intake/pkg/inventory"
 	"github.com/psaas/appliance-intake/pkg/localstack"
 	"github.com/psaas/appliance-intake/pkg/store"
@@ -40,7 +37,7 @@ func submission(t *testing.T) (*store.Store, string) {
 	if err := localstack.CreateTable(context.Background(), db, table); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := os.ReadFile("../../events/checklist.json")
+	doc, err := os.ReadFile("../../../events/checklist.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,20 +52,20 @@ func submission(t *testing.T) (*store.Store, string) {
 
 type deniedReader struct{}
 
-func (deniedReader) Read(_ context.Context, doc *checklist.Document, env string) (*inventory.Inventory, install.Access) {
-	return nil, install.Access{RoleArn: doc.Env(env).RoleArn, ExternalID: "intake-0123",
+func (deniedReader) Read(_ context.Context, doc *checklist.Document, env string) (*inventory.Inventory, verifytask.Access) {
+	return nil, verifytask.Access{RoleArn: doc.Env(env).RoleArn, ExternalID: "intake-0123",
 		Err: errors.New("AccessDenied: not authorized to perform sts:AssumeRole")}
 }
 
 type emptyAccount struct{}
 
-func (emptyAccount) Read(_ context.Context, doc *checklist.Document, env string) (*inventory.Inventory, install.Access) {
-	return &inventory.Inventory{Environment: env, APICalls: 23}, install.Access{RoleArn: doc.Env(env).RoleArn}
+func (emptyAccount) Read(_ context.Context, doc *checklist.Document, env string) (*inventory.Inventory, verifytask.Access) {
+	return &inventory.Inventory{Environment: env, APICalls: 23}, verifytask.Access{RoleArn: doc.Env(env).RoleArn}
 }
 
 func TestVerifyReportsAnUnassumableRoleOnce(t *testing.T) {
 	st, id := submission(t)
-	tasks := install.New(st, nil, install.Config{Verify: verify.DefaultConfig(), Inventory: deniedReader{}})
+	tasks := verifytask.New(st, verifytask.Config{Verify: verify.DefaultConfig(), Inventory: deniedReader{}})
 	out, err := tasks.Verify(context.Background(), workflow.VerifyInput{SubmissionID: id, Version: 1, Environment: "dev"})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +86,7 @@ func TestVerifyReportsAnUnassumableRoleOnce(t *testing.T) {
 
 func TestVerifyWithAnInventoryRunsTheAWSRules(t *testing.T) {
 	st, id := submission(t)
-	tasks := install.New(st, nil, install.Config{Verify: verify.DefaultConfig(), Inventory: emptyAccount{}})
+	tasks := verifytask.New(st, verifytask.Config{Verify: verify.DefaultConfig(), Inventory: emptyAccount{}})
 	out, err := tasks.Verify(context.Background(), workflow.VerifyInput{SubmissionID: id, Version: 1, Environment: "prod"})
 	if err != nil {
 		t.Fatal(err)
@@ -108,36 +105,5 @@ func TestVerifyWithAnInventoryRunsTheAWSRules(t *testing.T) {
 	}
 	if _, err := tasks.Verify(context.Background(), workflow.VerifyInput{SubmissionID: id, Version: 1, Environment: "staging"}); err == nil {
 		t.Fatal("an unknown environment must be an error")
-	}
-}
-
-func TestHealthCountsAttemptsAndGivesUp(t *testing.T) {
-	st, id := submission(t)
-	status := http.StatusServiceUnavailable
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte("OK"))
-	}))
-	defer srv.Close()
-	tasks := install.New(st, nil, install.Config{Health: health.New(health.NewClient(time.Second), srv.URL+"/{host}/testall")})
-	ctx := context.Background()
-	in := workflow.HealthInput{SubmissionID: id, Version: 1, Environment: "dev", MaxAttempts: 2}
-	out, err := tasks.Health(ctx, in)
-	if err != nil || out.Healthy || out.GiveUp || out.Attempt != 1 {
-		t.Fatalf("first attempt %+v %v", out, err)
-	}
-	in.Attempt = out.Attempt
-	out, _ = tasks.Health(ctx, in)
-	if out.Healthy || !out.GiveUp || out.Attempt != 2 || !strings.Contains(out.Detail, "503") {
-		t.Fatalf("last attempt %+v", out)
-	}
-	status = http.StatusOK
-	in.Attempt = 0
-	if out, _ = tasks.Health(ctx, in); !out.Healthy || out.GiveUp {
-		t.Fatalf("healthy %+v", out)
-	}
-	rec, _ := st.Get(ctx, id)
-	if rec.Stage != "healthcheck-dev" {
-		t.Errorf("stage %s", rec.Stage)
 	}
 }
