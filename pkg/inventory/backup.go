@@ -7,18 +7,16 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/backup"
-	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/dlm"
-	dlmtypes "github.com/aws/aws-sdk-go-v2/service/dlm/types"
+
+	"github.com/psaas/appliance-intake/pkg/awsrest"
 )
 
 // backupSelection is one AWS Backup selection and the plan it belongs to.
 type backupSelection struct {
 	plan string
-	sel  backuptypes.BackupSelection
+	sel  awsrest.BackupSelection
 }
 
 // dlmPolicy is one enabled DLM policy's targeting.
@@ -36,16 +34,20 @@ type dlmPolicy struct {
 // each selection's body: calls grow with plans and selections, not with
 // instances (a selection names many resources, or tags).
 func (col *collector) readBackup() {
-	var plans []backuptypes.BackupPlansListMember
-	p := backup.NewListBackupPlansPaginator(col.clients.Backup, &backup.ListBackupPlansInput{})
-	for p.HasMorePages() {
-		page, err := call(col, SrcBackupPlans, func(ctx context.Context) (*backup.ListBackupPlansOutput, error) { return p.NextPage(ctx) })
+	var plans []awsrest.BackupPlan
+	for token := ""; ; {
+		page, err := call(col, SrcBackupPlans, func(ctx context.Context) (*awsrest.ListBackupPlansOutput, error) {
+			return col.clients.Backup.ListBackupPlans(ctx, &awsrest.ListBackupPlansInput{NextToken: token})
+		})
 		if err != nil {
 			col.fail(SrcBackupPlans, err)
 			col.skip(SrcBackupPlans, SrcBackupSel, SrcBackupSelGet)
 			return
 		}
 		plans = append(plans, page.BackupPlansList...)
+		if token = page.NextToken; token == "" {
+			break
+		}
 	}
 	col.done(SrcBackupPlans)
 
@@ -60,17 +62,18 @@ func (col *collector) readBackup() {
 		if plan.DeletionDate != nil {
 			continue
 		}
-		planID, planName := str(plan.BackupPlanId), str(plan.BackupPlanName)
+		planID, planName := plan.BackupPlanID, plan.BackupPlanName
 		if planName == "" {
 			planName = planID
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sp := backup.NewListBackupSelectionsPaginator(col.clients.Backup, &backup.ListBackupSelectionsInput{BackupPlanId: aws.String(planID)})
 			var selIDs []string
-			for sp.HasMorePages() {
-				page, err := call(col, SrcBackupSel, func(ctx context.Context) (*backup.ListBackupSelectionsOutput, error) { return sp.NextPage(ctx) })
+			for token := ""; ; {
+				page, err := call(col, SrcBackupSel, func(ctx context.Context) (*awsrest.ListBackupSelectionsOutput, error) {
+					return col.clients.Backup.ListBackupSelections(ctx, &awsrest.ListBackupSelectionsInput{BackupPlanID: planID, NextToken: token})
+				})
 				if err != nil {
 					col.fail(SrcBackupSel, err)
 					mu.Lock()
@@ -79,10 +82,13 @@ func (col *collector) readBackup() {
 					return
 				}
 				for _, s := range page.BackupSelectionsList {
-					if id := str(s.BackupPlanId); id != "" && id != planID { // client side
+					if id := s.BackupPlanID; id != "" && id != planID { // client side
 						continue
 					}
-					selIDs = append(selIDs, str(s.SelectionId))
+					selIDs = append(selIDs, s.SelectionID)
+				}
+				if token = page.NextToken; token == "" {
+					break
 				}
 			}
 			var sw sync.WaitGroup
@@ -90,10 +96,8 @@ func (col *collector) readBackup() {
 				sw.Add(1)
 				go func() {
 					defer sw.Done()
-					out, err := call(col, SrcBackupSelGet, func(ctx context.Context) (*backup.GetBackupSelectionOutput, error) {
-						return col.clients.Backup.GetBackupSelection(ctx, &backup.GetBackupSelectionInput{
-							BackupPlanId: aws.String(planID), SelectionId: aws.String(selID),
-						})
+					out, err := call(col, SrcBackupSelGet, func(ctx context.Context) (*awsrest.GetBackupSelectionOutput, error) {
+						return col.clients.Backup.GetBackupSelection(ctx, &awsrest.GetBackupSelectionInput{BackupPlanID: planID, SelectionID: selID})
 					})
 					mu.Lock()
 					defer mu.Unlock()
@@ -123,8 +127,8 @@ func (col *collector) readBackup() {
 // readDLM reads the enabled DLM policies and, for the snapshot and AMI
 // policies among them, their targeting (one GetLifecyclePolicy each).
 func (col *collector) readDLM() {
-	out, err := call(col, SrcDLM, func(ctx context.Context) (*dlm.GetLifecyclePoliciesOutput, error) {
-		return col.clients.DLM.GetLifecyclePolicies(ctx, &dlm.GetLifecyclePoliciesInput{State: dlmtypes.GettablePolicyStateValuesEnabled})
+	out, err := call(col, SrcDLM, func(ctx context.Context) (*awsrest.GetLifecyclePoliciesOutput, error) {
+		return col.clients.DLM.GetLifecyclePolicies(ctx, &awsrest.GetLifecyclePoliciesInput{State: awsrest.PolicyStateEnabled})
 	})
 	if err != nil {
 		col.fail(SrcDLM, err)
@@ -140,18 +144,18 @@ func (col *collector) readDLM() {
 		ok    = true
 	)
 	for _, s := range out.Policies {
-		if s.State != dlmtypes.GettablePolicyStateValuesEnabled { // client side
+		if s.State != awsrest.PolicyStateEnabled { // client side
 			continue
 		}
-		if s.PolicyType == dlmtypes.PolicyTypeValuesEventBasedPolicy {
+		if s.PolicyType == awsrest.PolicyTypeEventBased {
 			continue // cross-account copy: backs nothing up here
 		}
-		id := str(s.PolicyId)
+		id := s.PolicyID
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pol, err := call(col, SrcDLMPolicy, func(ctx context.Context) (*dlm.GetLifecyclePolicyOutput, error) {
-				return col.clients.DLM.GetLifecyclePolicy(ctx, &dlm.GetLifecyclePolicyInput{PolicyId: aws.String(id)})
+			pol, err := call(col, SrcDLMPolicy, func(ctx context.Context) (*awsrest.GetLifecyclePolicyOutput, error) {
+				return col.clients.DLM.GetLifecyclePolicy(ctx, &awsrest.GetLifecyclePolicyInput{PolicyID: id})
 			})
 			mu.Lock()
 			defer mu.Unlock()
@@ -163,7 +167,7 @@ func (col *collector) readDLM() {
 				ok = false
 				return
 			}
-			if pol.Policy == nil || pol.Policy.State != dlmtypes.GettablePolicyStateValuesEnabled {
+			if pol.Policy == nil || pol.Policy.State != awsrest.PolicyStateEnabled {
 				return
 			}
 			found = append(found, convertDLMPolicy(id, pol.Policy))
@@ -176,38 +180,36 @@ func (col *collector) readDLM() {
 	}
 }
 
-func convertDLMPolicy(id string, p *dlmtypes.LifecyclePolicy) dlmPolicy {
-	out := dlmPolicy{id: id, defaultPolicy: p.DefaultPolicy != nil && *p.DefaultPolicy}
+func convertDLMPolicy(id string, p *awsrest.LifecyclePolicy) dlmPolicy {
+	out := dlmPolicy{id: id, defaultPolicy: p.DefaultPolicy}
 	d := p.PolicyDetails
 	if d == nil {
 		return out
 	}
-	if d.PolicyLanguage == dlmtypes.PolicyLanguageValuesSimplified && d.ResourceType != "" {
+	if d.PolicyLanguage == awsrest.PolicyLanguageSimplified && d.ResourceType != "" {
 		out.defaultPolicy = true
 	}
 	if out.defaultPolicy {
-		out.resourceTypes = []string{string(d.ResourceType)}
+		out.resourceTypes = []string{d.ResourceType}
 		if d.Exclusions != nil {
 			out.excludeTags = dlmTags(d.Exclusions.ExcludeTags)
 			out.excludeTypes = d.Exclusions.ExcludeVolumeTypes
-			out.excludeBoot = d.Exclusions.ExcludeBootVolumes != nil && *d.Exclusions.ExcludeBootVolumes
+			out.excludeBoot = d.Exclusions.ExcludeBootVolumes
 		}
 		return out
 	}
-	for _, rt := range d.ResourceTypes {
-		out.resourceTypes = append(out.resourceTypes, string(rt))
-	}
-	if d.PolicyType == dlmtypes.PolicyTypeValuesImageManagement && len(out.resourceTypes) == 0 {
-		out.resourceTypes = []string{string(dlmtypes.ResourceTypeValuesInstance)}
+	out.resourceTypes = append(out.resourceTypes, d.ResourceTypes...)
+	if d.PolicyType == awsrest.PolicyTypeImageManagement && len(out.resourceTypes) == 0 {
+		out.resourceTypes = []string{awsrest.ResourceTypeInstance}
 	}
 	out.targetTags = dlmTags(d.TargetTags)
 	return out
 }
 
-func dlmTags(tags []dlmtypes.Tag) map[string]string {
+func dlmTags(tags []awsrest.Tag) map[string]string {
 	m := make(map[string]string, len(tags))
 	for _, t := range tags {
-		m[str(t.Key)] = str(t.Value)
+		m[t.Key] = t.Value
 	}
 	return m
 }
@@ -344,7 +346,7 @@ func (col *collector) computeBackup() {
 }
 
 // selects reports whether a backup selection assigns the resource.
-func selects(s backuptypes.BackupSelection, arn string, tags map[string]string) bool {
+func selects(s awsrest.BackupSelection, arn string, tags map[string]string) bool {
 	included := len(s.Resources) == 0 && len(s.ListOfTags) == 0
 	for _, pat := range s.Resources {
 		if glob(pat, arn) {
@@ -353,7 +355,7 @@ func selects(s backuptypes.BackupSelection, arn string, tags map[string]string) 
 		}
 	}
 	for _, c := range s.ListOfTags {
-		if v, ok := tags[tagKey(str(c.ConditionKey))]; ok && v == str(c.ConditionValue) {
+		if v, ok := tags[tagKey(c.ConditionKey)]; ok && v == c.ConditionValue {
 			included = true
 			break
 		}
@@ -363,22 +365,22 @@ func selects(s backuptypes.BackupSelection, arn string, tags map[string]string) 
 	}
 	if c := s.Conditions; c != nil {
 		for _, p := range c.StringEquals {
-			if v, ok := tags[tagKey(str(p.ConditionKey))]; !ok || v != str(p.ConditionValue) {
+			if v, ok := tags[tagKey(p.ConditionKey)]; !ok || v != p.ConditionValue {
 				return false
 			}
 		}
 		for _, p := range c.StringNotEquals {
-			if v, ok := tags[tagKey(str(p.ConditionKey))]; ok && v == str(p.ConditionValue) {
+			if v, ok := tags[tagKey(p.ConditionKey)]; ok && v == p.ConditionValue {
 				return false
 			}
 		}
 		for _, p := range c.StringLike {
-			if v, ok := tags[tagKey(str(p.ConditionKey))]; !ok || !glob(str(p.ConditionValue), v) {
+			if v, ok := tags[tagKey(p.ConditionKey)]; !ok || !glob(p.ConditionValue, v) {
 				return false
 			}
 		}
 		for _, p := range c.StringNotLike {
-			if v, ok := tags[tagKey(str(p.ConditionKey))]; ok && glob(str(p.ConditionValue), v) {
+			if v, ok := tags[tagKey(p.ConditionKey)]; ok && glob(p.ConditionValue, v) {
 				return false
 			}
 		}
@@ -394,7 +396,7 @@ func selects(s backuptypes.BackupSelection, arn string, tags map[string]string) 
 func (p dlmPolicy) has(resourceType string) bool { return contains(p.resourceTypes, resourceType) }
 
 func (p dlmPolicy) coversInstance(tags map[string]string) bool {
-	if !p.has(string(dlmtypes.ResourceTypeValuesInstance)) {
+	if !p.has(awsrest.ResourceTypeInstance) {
 		return false
 	}
 	if p.defaultPolicy {
@@ -404,7 +406,7 @@ func (p dlmPolicy) coversInstance(tags map[string]string) bool {
 }
 
 func (p dlmPolicy) coversVolume(v Volume) bool {
-	if !p.has(string(dlmtypes.ResourceTypeValuesVolume)) {
+	if !p.has(awsrest.ResourceTypeVolume) {
 		return false
 	}
 	if p.defaultPolicy {

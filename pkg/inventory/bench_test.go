@@ -7,13 +7,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
-	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/dlm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/psaas/appliance-intake/pkg/awsrest"
 )
 
 // BenchmarkCollect measures a collection over the fakes for 3, 30 and 300
@@ -99,26 +99,26 @@ func naiveCollect(ctx context.Context, c Clients, sc Scope) int {
 	n(err)
 	_, err = c.ACM.GetCertificate(ctx, &acm.GetCertificateInput{CertificateArn: aws.String(sc.AcmArn)})
 	n(err)
-	plans, err := c.Backup.ListBackupPlans(ctx, &backup.ListBackupPlansInput{})
+	plans, err := c.Backup.ListBackupPlans(ctx, &awsrest.ListBackupPlansInput{})
 	n(err)
 	if err == nil {
 		for _, p := range plans.BackupPlansList {
-			sels, err := c.Backup.ListBackupSelections(ctx, &backup.ListBackupSelectionsInput{BackupPlanId: p.BackupPlanId})
+			sels, err := c.Backup.ListBackupSelections(ctx, &awsrest.ListBackupSelectionsInput{BackupPlanID: p.BackupPlanID})
 			n(err)
 			if err != nil {
 				continue
 			}
 			for _, s := range sels.BackupSelectionsList {
-				_, err := c.Backup.GetBackupSelection(ctx, &backup.GetBackupSelectionInput{BackupPlanId: p.BackupPlanId, SelectionId: s.SelectionId})
+				_, err := c.Backup.GetBackupSelection(ctx, &awsrest.GetBackupSelectionInput{BackupPlanID: p.BackupPlanID, SelectionID: s.SelectionID})
 				n(err)
 			}
 		}
 	}
-	pols, err := c.DLM.GetLifecyclePolicies(ctx, &dlm.GetLifecyclePoliciesInput{})
+	pols, err := c.DLM.GetLifecyclePolicies(ctx, &awsrest.GetLifecyclePoliciesInput{})
 	n(err)
 	if err == nil {
 		for _, p := range pols.Policies {
-			_, err := c.DLM.GetLifecyclePolicy(ctx, &dlm.GetLifecyclePolicyInput{PolicyId: p.PolicyId})
+			_, err := c.DLM.GetLifecyclePolicy(ctx, &awsrest.GetLifecyclePolicyInput{PolicyID: p.PolicyID})
 			n(err)
 		}
 	}

@@ -66,8 +66,9 @@ const (
 // c, with a number of AWS calls that does not grow with the number of
 // instances: ids are batched (up to 1000 a call), every list is paginated,
 // and the services are read in parallel, at most opts.Concurrency calls at
-// once. Throttling is retried inside the SDK clients (see RetryingConfig);
-// a retried call counts once in Calls.
+// once. Throttling is retried inside the clients (the SDK's, and awsrest's
+// for Backup and DLM, with the same retryer: see RetryingConfig); a
+// retried call counts once in Calls.
 //
 // Reads (and the calls they make):
 //   - ec2:DescribeInstances: all declared ids in one call (1000 a chunk); a

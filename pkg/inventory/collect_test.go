@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
-	dlmtypes "github.com/aws/aws-sdk-go-v2/service/dlm/types"
+	"github.com/psaas/appliance-intake/pkg/awsrest"
 )
 
 func TestCollectFakeWorld(t *testing.T) {
@@ -371,16 +369,16 @@ func TestPaginationFollowed(t *testing.T) {
 func TestBackupCoverageByTagsAndVolumes(t *testing.T) {
 	w := newWorld(3)
 	w.policies = nil
-	w.selBodies["plan-1/sel-1"] = backuptypes.BackupSelection{
-		SelectionName: aws.String("by-tag"),
+	w.selBodies["plan-1/sel-1"] = awsrest.BackupSelection{
+		SelectionName: "by-tag",
 		Resources:     []string{"arn:aws:ec2:*:*:instance/*"},
-		Conditions: &backuptypes.Conditions{StringEquals: []backuptypes.ConditionParameter{
-			{ConditionKey: aws.String("aws:ResourceTag/backup"), ConditionValue: aws.String("daily")},
+		Conditions: &awsrest.Conditions{StringEquals: []awsrest.ConditionParameter{
+			{ConditionKey: "aws:ResourceTag/backup", ConditionValue: "daily"},
 		}},
 		NotResources: []string{"arn:aws:ec2:us-east-1:111122223333:instance/" + instanceID(2)},
 	}
 	// A volume of instance 1 is selected by ARN in the second plan.
-	w.selBodies["plan-2/sel-2"] = backuptypes.BackupSelection{SelectionName: aws.String("vol"),
+	w.selBodies["plan-2/sel-2"] = awsrest.BackupSelection{SelectionName: "vol",
 		Resources: []string{"arn:aws:ec2:us-east-1:111122223333:volume/" + *w.volumes[5].VolumeId}}
 	inv := Collect(context.Background(), w.clients(), w.scope(), Options{})
 	if got := inv.Backup[instanceID(0)]; !reflect.DeepEqual(got, []string{"backup:appliance-daily"}) {
@@ -397,26 +395,26 @@ func TestBackupCoverageByTagsAndVolumes(t *testing.T) {
 func TestSelects(t *testing.T) {
 	tags := map[string]string{"backup": "daily", "env": "prod-eu"}
 	arn := "arn:aws:ec2:us-east-1:111122223333:instance/i-1"
-	cp := func(k, v string) backuptypes.ConditionParameter {
-		return backuptypes.ConditionParameter{ConditionKey: aws.String(k), ConditionValue: aws.String(v)}
+	cp := func(k, v string) awsrest.ConditionParameter {
+		return awsrest.ConditionParameter{ConditionKey: k, ConditionValue: v}
 	}
 	for _, tc := range []struct {
 		name string
-		sel  backuptypes.BackupSelection
+		sel  awsrest.BackupSelection
 		want bool
 	}{
-		{"arn", backuptypes.BackupSelection{Resources: []string{arn}}, true},
-		{"other arn", backuptypes.BackupSelection{Resources: []string{arn + "0"}}, false},
-		{"star", backuptypes.BackupSelection{Resources: []string{"*"}}, true},
-		{"instance wildcard", backuptypes.BackupSelection{Resources: []string{"arn:aws:ec2:*:*:instance/*"}}, true},
-		{"volume wildcard", backuptypes.BackupSelection{Resources: []string{"arn:aws:ec2:*:*:volume/*"}}, false},
-		{"list of tags", backuptypes.BackupSelection{ListOfTags: []backuptypes.Condition{{ConditionType: backuptypes.ConditionTypeStringequals, ConditionKey: aws.String("backup"), ConditionValue: aws.String("daily")}}}, true},
-		{"list of tags miss", backuptypes.BackupSelection{ListOfTags: []backuptypes.Condition{{ConditionKey: aws.String("backup"), ConditionValue: aws.String("weekly")}}}, false},
-		{"conditions only", backuptypes.BackupSelection{Conditions: &backuptypes.Conditions{StringLike: []backuptypes.ConditionParameter{cp("aws:ResourceTag/env", "prod-*")}}}, true},
-		{"conditions and", backuptypes.BackupSelection{Resources: []string{"*"}, Conditions: &backuptypes.Conditions{
-			StringEquals: []backuptypes.ConditionParameter{cp("aws:ResourceTag/backup", "daily")}, StringNotLike: []backuptypes.ConditionParameter{cp("aws:ResourceTag/env", "prod-*")}}}, false},
-		{"not equals absent tag", backuptypes.BackupSelection{Resources: []string{"*"}, Conditions: &backuptypes.Conditions{StringNotEquals: []backuptypes.ConditionParameter{cp("aws:ResourceTag/skip", "true")}}}, true},
-		{"not resources", backuptypes.BackupSelection{Resources: []string{"*"}, NotResources: []string{"arn:aws:ec2:*:*:instance/i-1"}}, false},
+		{"arn", awsrest.BackupSelection{Resources: []string{arn}}, true},
+		{"other arn", awsrest.BackupSelection{Resources: []string{arn + "0"}}, false},
+		{"star", awsrest.BackupSelection{Resources: []string{"*"}}, true},
+		{"instance wildcard", awsrest.BackupSelection{Resources: []string{"arn:aws:ec2:*:*:instance/*"}}, true},
+		{"volume wildcard", awsrest.BackupSelection{Resources: []string{"arn:aws:ec2:*:*:volume/*"}}, false},
+		{"list of tags", awsrest.BackupSelection{ListOfTags: []awsrest.Condition{{ConditionType: "STRINGEQUALS", ConditionKey: "backup", ConditionValue: "daily"}}}, true},
+		{"list of tags miss", awsrest.BackupSelection{ListOfTags: []awsrest.Condition{{ConditionKey: "backup", ConditionValue: "weekly"}}}, false},
+		{"conditions only", awsrest.BackupSelection{Conditions: &awsrest.Conditions{StringLike: []awsrest.ConditionParameter{cp("aws:ResourceTag/env", "prod-*")}}}, true},
+		{"conditions and", awsrest.BackupSelection{Resources: []string{"*"}, Conditions: &awsrest.Conditions{
+			StringEquals: []awsrest.ConditionParameter{cp("aws:ResourceTag/backup", "daily")}, StringNotLike: []awsrest.ConditionParameter{cp("aws:ResourceTag/env", "prod-*")}}}, false},
+		{"not equals absent tag", awsrest.BackupSelection{Resources: []string{"*"}, Conditions: &awsrest.Conditions{StringNotEquals: []awsrest.ConditionParameter{cp("aws:ResourceTag/skip", "true")}}}, true},
+		{"not resources", awsrest.BackupSelection{Resources: []string{"*"}, NotResources: []string{"arn:aws:ec2:*:*:instance/i-1"}}, false},
 	} {
 		if got := selects(tc.sel, arn, tags); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
@@ -425,23 +423,23 @@ func TestSelects(t *testing.T) {
 }
 
 func TestDLMPolicies(t *testing.T) {
-	def := convertDLMPolicy("d", &dlmtypes.LifecyclePolicy{DefaultPolicy: aws.Bool(true), PolicyDetails: &dlmtypes.PolicyDetails{
-		PolicyLanguage: dlmtypes.PolicyLanguageValuesSimplified, ResourceType: dlmtypes.ResourceTypeValuesVolume,
-		Exclusions: &dlmtypes.Exclusions{ExcludeBootVolumes: aws.Bool(true), ExcludeTags: []dlmtypes.Tag{{Key: aws.String("nobackup"), Value: aws.String("true")}}},
+	def := convertDLMPolicy("d", &awsrest.LifecyclePolicy{DefaultPolicy: true, PolicyDetails: &awsrest.PolicyDetails{
+		PolicyLanguage: awsrest.PolicyLanguageSimplified, ResourceType: awsrest.ResourceTypeVolume,
+		Exclusions: &awsrest.Exclusions{ExcludeBootVolumes: true, ExcludeTags: []awsrest.Tag{{Key: "nobackup", Value: "true"}}},
 	}})
 	if def.coversInstance(nil) || !def.coversVolume(Volume{Device: "/dev/xvdb"}) || def.coversVolume(Volume{Device: "/dev/xvda"}) ||
 		def.coversVolume(Volume{Device: "/dev/xvdb", Tags: map[string]string{"nobackup": "true"}}) {
 		t.Errorf("default volume policy: %+v", def)
 	}
-	custom := convertDLMPolicy("c", &dlmtypes.LifecyclePolicy{PolicyDetails: &dlmtypes.PolicyDetails{
-		PolicyType: dlmtypes.PolicyTypeValuesEbsSnapshotManagement, ResourceTypes: []dlmtypes.ResourceTypeValues{dlmtypes.ResourceTypeValuesVolume},
-		TargetTags: []dlmtypes.Tag{{Key: aws.String("snap"), Value: aws.String("yes")}, {Key: aws.String("tier"), Value: aws.String("db")}},
+	custom := convertDLMPolicy("c", &awsrest.LifecyclePolicy{PolicyDetails: &awsrest.PolicyDetails{
+		PolicyType: awsrest.PolicyTypeEBSSnapshotManagement, ResourceTypes: []string{awsrest.ResourceTypeVolume},
+		TargetTags: []awsrest.Tag{{Key: "snap", Value: "yes"}, {Key: "tier", Value: "db"}},
 	}})
 	if custom.coversInstance(map[string]string{"snap": "yes"}) || !custom.coversVolume(Volume{Tags: map[string]string{"tier": "db"}}) || custom.coversVolume(Volume{}) {
 		t.Errorf("custom volume policy: %+v", custom)
 	}
-	ami := convertDLMPolicy("a", &dlmtypes.LifecyclePolicy{PolicyDetails: &dlmtypes.PolicyDetails{
-		PolicyType: dlmtypes.PolicyTypeValuesImageManagement, TargetTags: []dlmtypes.Tag{{Key: aws.String("ami"), Value: aws.String("1")}},
+	ami := convertDLMPolicy("a", &awsrest.LifecyclePolicy{PolicyDetails: &awsrest.PolicyDetails{
+		PolicyType: awsrest.PolicyTypeImageManagement, TargetTags: []awsrest.Tag{{Key: "ami", Value: "1"}},
 	}})
 	if !ami.coversInstance(map[string]string{"ami": "1"}) {
 		t.Errorf("AMI policy: %+v", ami)

@@ -18,17 +18,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
-	"github.com/aws/aws-sdk-go-v2/service/backup"
-	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/dlm"
-	dlmtypes "github.com/aws/aws-sdk-go-v2/service/dlm/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/psaas/appliance-intake/pkg/awsrest"
 )
 
 const (
@@ -63,10 +61,10 @@ type world struct {
 	health       map[string][]elbtypes.TargetHealthDescription
 	cert         *acmtypes.CertificateDetail
 	chain        string
-	plans        []backuptypes.BackupPlansListMember
-	selections   map[string][]backuptypes.BackupSelectionsListMember
-	selBodies    map[string]backuptypes.BackupSelection
-	policies     []dlmtypes.LifecyclePolicy
+	plans        []awsrest.BackupPlan
+	selections   map[string][]awsrest.BackupSelectionSummary
+	selBodies    map[string]awsrest.BackupSelection
+	policies     []awsrest.LifecyclePolicy
 	alarms       []cwtypes.MetricAlarm
 
 	ids []string // the appliance instance ids
@@ -87,8 +85,8 @@ func newWorld(n int) *world {
 	w := &world{
 		pageSize: 1000, alarmPageSize: 1000,
 		health:     map[string][]elbtypes.TargetHealthDescription{},
-		selections: map[string][]backuptypes.BackupSelectionsListMember{},
-		selBodies:  map[string]backuptypes.BackupSelection{},
+		selections: map[string][]awsrest.BackupSelectionSummary{},
+		selBodies:  map[string]awsrest.BackupSelection{},
 		errs:       map[string]error{},
 		block:      map[string]bool{},
 		hang:       map[string]time.Duration{},
@@ -200,14 +198,14 @@ func newWorld(n int) *world {
 		SubjectAlternativeNames: []string{"*.example.com", "example.com"}, Status: acmtypes.CertificateStatusIssued, Type: acmtypes.CertificateTypeImported,
 		KeyAlgorithm: acmtypes.KeyAlgorithmRsa2048, NotBefore: aws.Time(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)), NotAfter: aws.Time(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))}
 	w.chain = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
-	w.plans = []backuptypes.BackupPlansListMember{{BackupPlanId: aws.String("plan-1"), BackupPlanName: aws.String("appliance-daily")}, {BackupPlanId: aws.String("plan-2"), BackupPlanName: aws.String("unrelated")}}
-	w.selections["plan-1"] = []backuptypes.BackupSelectionsListMember{{SelectionId: aws.String("sel-1"), BackupPlanId: aws.String("plan-1")}}
-	w.selBodies["plan-1/sel-1"] = backuptypes.BackupSelection{SelectionName: aws.String("nodes"), Resources: arns}
-	w.selections["plan-2"] = []backuptypes.BackupSelectionsListMember{{SelectionId: aws.String("sel-2"), BackupPlanId: aws.String("plan-2")}}
-	w.selBodies["plan-2/sel-2"] = backuptypes.BackupSelection{SelectionName: aws.String("other"), Resources: []string{"arn:aws:ec2:us-east-1:111122223333:instance/i-0fffffffffffffff0"}}
-	w.policies = []dlmtypes.LifecyclePolicy{{PolicyId: aws.String("policy-0123456789abcdef0"), State: dlmtypes.GettablePolicyStateValuesEnabled,
-		PolicyDetails: &dlmtypes.PolicyDetails{PolicyType: dlmtypes.PolicyTypeValuesEbsSnapshotManagement, ResourceTypes: []dlmtypes.ResourceTypeValues{dlmtypes.ResourceTypeValuesInstance},
-			TargetTags: []dlmtypes.Tag{{Key: aws.String("backup"), Value: aws.String("daily")}}}}}
+	w.plans = []awsrest.BackupPlan{{BackupPlanID: "plan-1", BackupPlanName: "appliance-daily"}, {BackupPlanID: "plan-2", BackupPlanName: "unrelated"}}
+	w.selections["plan-1"] = []awsrest.BackupSelectionSummary{{SelectionID: "sel-1", BackupPlanID: "plan-1"}}
+	w.selBodies["plan-1/sel-1"] = awsrest.BackupSelection{SelectionName: "nodes", Resources: arns}
+	w.selections["plan-2"] = []awsrest.BackupSelectionSummary{{SelectionID: "sel-2", BackupPlanID: "plan-2"}}
+	w.selBodies["plan-2/sel-2"] = awsrest.BackupSelection{SelectionName: "other", Resources: []string{"arn:aws:ec2:us-east-1:111122223333:instance/i-0fffffffffffffff0"}}
+	w.policies = []awsrest.LifecyclePolicy{{PolicyID: "policy-0123456789abcdef0", State: awsrest.PolicyStateEnabled,
+		PolicyDetails: &awsrest.PolicyDetails{PolicyType: awsrest.PolicyTypeEBSSnapshotManagement, ResourceTypes: []string{awsrest.ResourceTypeInstance},
+			TargetTags: []awsrest.Tag{{Key: "backup", Value: "daily"}}}}}
 	return w
 }
 
@@ -515,59 +513,66 @@ func (f fakeACM) GetCertificate(ctx context.Context, in *acm.GetCertificateInput
 
 type fakeBackup struct{ w *world }
 
-func (f fakeBackup) ListBackupPlans(ctx context.Context, in *backup.ListBackupPlansInput, _ ...func(*backup.Options)) (*backup.ListBackupPlansOutput, error) {
+// token turns awsrest's "" (first page) into paginate's nil and back.
+func token(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (f fakeBackup) ListBackupPlans(ctx context.Context, in *awsrest.ListBackupPlansInput) (*awsrest.ListBackupPlansOutput, error) {
 	if err := f.w.enter(ctx, "ListBackupPlans"); err != nil {
 		return nil, err
 	}
-	page, next := paginate(f.w.plans, in.NextToken, f.w.pageSize)
-	return &backup.ListBackupPlansOutput{BackupPlansList: page, NextToken: next}, nil
+	page, next := paginate(f.w.plans, token(in.NextToken), f.w.pageSize)
+	return &awsrest.ListBackupPlansOutput{BackupPlansList: page, NextToken: aws.ToString(next)}, nil
 }
 
-func (f fakeBackup) ListBackupSelections(ctx context.Context, in *backup.ListBackupSelectionsInput, _ ...func(*backup.Options)) (*backup.ListBackupSelectionsOutput, error) {
+func (f fakeBackup) ListBackupSelections(ctx context.Context, in *awsrest.ListBackupSelectionsInput) (*awsrest.ListBackupSelectionsOutput, error) {
 	if err := f.w.enter(ctx, "ListBackupSelections"); err != nil {
 		return nil, err
 	}
-	page, next := paginate(f.w.selections[aws.ToString(in.BackupPlanId)], in.NextToken, f.w.pageSize)
-	return &backup.ListBackupSelectionsOutput{BackupSelectionsList: page, NextToken: next}, nil
+	page, next := paginate(f.w.selections[in.BackupPlanID], token(in.NextToken), f.w.pageSize)
+	return &awsrest.ListBackupSelectionsOutput{BackupSelectionsList: page, NextToken: aws.ToString(next)}, nil
 }
 
-func (f fakeBackup) GetBackupSelection(ctx context.Context, in *backup.GetBackupSelectionInput, _ ...func(*backup.Options)) (*backup.GetBackupSelectionOutput, error) {
+func (f fakeBackup) GetBackupSelection(ctx context.Context, in *awsrest.GetBackupSelectionInput) (*awsrest.GetBackupSelectionOutput, error) {
 	if err := f.w.enter(ctx, "GetBackupSelection"); err != nil {
 		return nil, err
 	}
-	sel, ok := f.w.selBodies[aws.ToString(in.BackupPlanId)+"/"+aws.ToString(in.SelectionId)]
+	sel, ok := f.w.selBodies[in.BackupPlanID+"/"+in.SelectionID]
 	if !ok {
 		return nil, apiErr("ResourceNotFoundException", "selection not found")
 	}
-	return &backup.GetBackupSelectionOutput{BackupPlanId: in.BackupPlanId, SelectionId: in.SelectionId, BackupSelection: &sel}, nil
+	return &awsrest.GetBackupSelectionOutput{BackupPlanID: in.BackupPlanID, SelectionID: in.SelectionID, BackupSelection: &sel}, nil
 }
 
 // ---- DLM
 
 type fakeDLM struct{ w *world }
 
-func (f fakeDLM) GetLifecyclePolicies(ctx context.Context, in *dlm.GetLifecyclePoliciesInput, _ ...func(*dlm.Options)) (*dlm.GetLifecyclePoliciesOutput, error) {
+func (f fakeDLM) GetLifecyclePolicies(ctx context.Context, in *awsrest.GetLifecyclePoliciesInput) (*awsrest.GetLifecyclePoliciesOutput, error) {
 	if err := f.w.enter(ctx, "GetLifecyclePolicies"); err != nil {
 		return nil, err
 	}
-	var out []dlmtypes.LifecyclePolicySummary
+	var out []awsrest.LifecyclePolicySummary
 	for _, p := range f.w.policies {
 		if in.State != "" && in.State != p.State {
 			continue
 		}
-		out = append(out, dlmtypes.LifecyclePolicySummary{PolicyId: p.PolicyId, State: p.State, PolicyType: p.PolicyDetails.PolicyType, DefaultPolicy: p.DefaultPolicy})
+		out = append(out, awsrest.LifecyclePolicySummary{PolicyID: p.PolicyID, State: p.State, PolicyType: p.PolicyDetails.PolicyType, DefaultPolicy: p.DefaultPolicy})
 	}
-	return &dlm.GetLifecyclePoliciesOutput{Policies: out}, nil
+	return &awsrest.GetLifecyclePoliciesOutput{Policies: out}, nil
 }
 
-func (f fakeDLM) GetLifecyclePolicy(ctx context.Context, in *dlm.GetLifecyclePolicyInput, _ ...func(*dlm.Options)) (*dlm.GetLifecyclePolicyOutput, error) {
+func (f fakeDLM) GetLifecyclePolicy(ctx context.Context, in *awsrest.GetLifecyclePolicyInput) (*awsrest.GetLifecyclePolicyOutput, error) {
 	if err := f.w.enter(ctx, "GetLifecyclePolicy"); err != nil {
 		return nil, err
 	}
 	for _, p := range f.w.policies {
-		if *p.PolicyId == aws.ToString(in.PolicyId) {
-			p := p
-			return &dlm.GetLifecyclePolicyOutput{Policy: &p}, nil
+		if p.PolicyID == in.PolicyID {
+			return &awsrest.GetLifecyclePolicyOutput{Policy: &p}, nil
 		}
 	}
 	return nil, apiErr("ResourceNotFoundException", "policy not found")

@@ -35,6 +35,8 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/sivchari/kumo"
+
+	"github.com/psaas/appliance-intake/pkg/awsrest"
 )
 
 var kumoSeq atomic.Int64
@@ -339,7 +341,7 @@ func buildKumoEnv(t *testing.T, ctx context.Context) kumoEnv {
 
 	env.clients = Clients{
 		EC2: kec2, ELBv2: &kumoELB{Client: lbc, unhealthy: map[string]bool{env.ids[2]: true}}, ACM: &kumoACM{Client: acmc, cert: cert},
-		Backup: bk, DLM: dl, CloudWatch: cw,
+		Backup: awsrest.NewBackup(cfg), DLM: awsrest.NewDLM(cfg), CloudWatch: cw,
 	}
 	env.scope = Scope{
 		Environment: "prod", AccountID: "123456789012", Region: "us-east-1", VpcID: vpcID, AmiID: ami,

@@ -172,3 +172,67 @@ func TestAssumeRoleConfigSendsExternalID(t *testing.T) {
 		t.Error("credentials were not cached")
 	}
 }
+
+// Backup and DLM through awsrest against a server answering like AWS:
+// AccessDenied on ListBackupPlans becomes that source's error code (its
+// dependents Skipped), a policy deleted between the two DLM calls (404
+// ResourceNotFoundException) is dropped silently, and throttled calls are
+// retried by RetryingConfig's retryer and counted once.
+func TestBackupAndDLMErrorsThroughAWSRest(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		seen = map[string]int{}
+	)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path]++
+		n := seen[r.URL.Path]
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/backup/plans":
+			w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"Message":"not authorized to perform: backup:ListBackupPlans"}`)
+		case n <= 2: // every DLM call throttled twice first
+			w.Header().Set("X-Amzn-ErrorType", "ThrottlingException")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"message":"Rate exceeded"}`)
+		case r.URL.Path == "/policies" && r.URL.Query().Get("state") == "ENABLED":
+			fmt.Fprint(w, `{"Policies":[{"PolicyId":"policy-gone","State":"ENABLED","PolicyType":"EBS_SNAPSHOT_MANAGEMENT"},{"PolicyId":"policy-ok","State":"ENABLED","PolicyType":"EBS_SNAPSHOT_MANAGEMENT"}]}`)
+		case r.URL.Path == "/policies/policy-gone":
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"__type":"ResourceNotFoundException","message":"policy-gone not found"}`)
+		case r.URL.Path == "/policies/policy-ok":
+			fmt.Fprint(w, `{"Policy":{"PolicyId":"policy-ok","State":"ENABLED","PolicyDetails":{"PolicyType":"EBS_SNAPSHOT_MANAGEMENT","ResourceTypes":["INSTANCE"],"TargetTags":[{"Key":"backup","Value":"daily"}]}}}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"__type":"UnknownOperationException"}`)
+		}
+	}))
+	defer ts.Close()
+
+	c := NewClients(RetryingConfig(staticConfig(ts.URL), shortBackoff))
+	inv := Collect(context.Background(), Clients{Backup: c.Backup, DLM: c.DLM}, Scope{InstanceIDs: []string{"i-1"}}, Options{Timeout: 10 * time.Second})
+	if e := inv.Errors[SrcBackupPlans]; e.Code != "AccessDeniedException" || !strings.Contains(e.Err, "backup:ListBackupPlans") {
+		t.Errorf("backup plans: %+v", e)
+	}
+	for _, s := range []Source{SrcBackupSel, SrcBackupSelGet} {
+		if e := inv.Errors[s]; e.Code != CodeSkipped {
+			t.Errorf("%s: %+v", s, e)
+		}
+	}
+	for _, s := range []Source{SrcDLM, SrcDLMPolicy} {
+		if e, ok := inv.Errors[s]; ok {
+			t.Errorf("%s: %+v", s, e)
+		}
+	}
+	if inv.Calls[SrcBackupPlans] != 1 || inv.Calls[SrcDLM] != 1 || inv.Calls[SrcDLMPolicy] != 2 {
+		t.Errorf("calls: %v", inv.Calls)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["/backup/plans"] != 1 || seen["/policies"] != 3 || seen["/policies/policy-ok"] != 3 {
+		t.Errorf("requests: %v", seen)
+	}
+}

@@ -30,13 +30,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
-	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/dlm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	smithycbor "github.com/aws/smithy-go/encoding/cbor"
 	"github.com/sivchari/kumo"
+
+	"github.com/psaas/appliance-intake/pkg/awsrest"
 )
 
 // throttlingProxy answers the first `throttles` requests of each
@@ -124,7 +124,7 @@ func throttledClients(env kumoEnv, url string, maxAttempts int) Clients {
 	lb.Client = elbv2.NewFromConfig(cfg)
 	ac := *env.clients.ACM.(*kumoACM)
 	ac.Client = acm.NewFromConfig(cfg)
-	return Clients{EC2: &e, ELBv2: &lb, ACM: &ac, Backup: backup.NewFromConfig(cfg), DLM: dlm.NewFromConfig(cfg),
+	return Clients{EC2: &e, ELBv2: &lb, ACM: &ac, Backup: awsrest.NewBackup(cfg), DLM: awsrest.NewDLM(cfg),
 		CloudWatch: cloudwatch.NewFromConfig(cfg)}
 }
 
