@@ -160,6 +160,11 @@ type awsInput struct {
 	*Input
 	inv *inventory.Inventory
 	env *checklist.Environment
+	// cur is the facts of the node perNode is judging, so that looking
+	// them up by id is a comparison, not a map access.
+	cur *nodeFacts
+	// slab, when a rule sets it, holds the resources of its checks.
+	slab *resSlab
 }
 
 func (r awsRule) rule() Rule {
@@ -269,29 +274,54 @@ type nodeSet struct {
 	live     []inventory.Instance
 	skips    []Check
 	// facts are the live nodes' addresses, subnets, VPC and zone, by id,
-	// worked out once for every rule that reads them.
-	facts map[string]*nodeFacts
+	// worked out once for every rule that reads them; factsSlab holds
+	// them in live order.
+	facts     map[string]*nodeFacts
+	factsSlab []nodeFacts
+	// liveIdx is, per declared id, its position in live, or -1.
+	liveIdx []int
 }
 
 // nodeFacts are what several rules read of one node.
 type nodeFacts struct {
 	ips, subnets []string
 	vpc, az      string
+	// res is []string{id}, the resources of most of the node's checks,
+	// shared by them (no check changes its resources in place).
+	res []string
+	idx int // in nodeSet.live
 }
 
-// factsOf returns the node's facts, worked out on first use; nil for an
-// instance that is not a live node of the environment.
-func (a *awsInput) factsOf(inst inventory.Instance) *nodeFacts {
-	ns := a.nodeSet()
-	f, ok := ns.facts[inst.ID]
-	if !ok || f != nil {
+// factsOf returns the node's facts; nil for an instance that is not a
+// live node of the environment.
+func (a *awsInput) factsOf(inst *inventory.Instance) *nodeFacts {
+	if f := a.cur; f != nil && f.res[0] == inst.ID {
 		return f
 	}
-	f = &nodeFacts{ips: privateIPs(inst), subnets: a.computeSubnets(inst)}
-	f.vpc = a.computeVpc(inst, f.subnets)
-	f.az = a.computeAz(inst, f.subnets)
-	ns.facts[inst.ID] = f
-	return f
+	return a.nodeSet().factsOf(inst.ID)
+}
+
+// factsOf returns the facts of the live node id, or nil; the index by id
+// is built on first use (rules that go node by node set awsInput.cur).
+func (ns *nodeSet) factsOf(id string) *nodeFacts {
+	if ns.facts == nil {
+		ns.facts = make(map[string]*nodeFacts, len(ns.factsSlab))
+		for i := range ns.factsSlab {
+			ns.facts[ns.live[i].ID] = &ns.factsSlab[i]
+		}
+	}
+	return ns.facts[id]
+}
+
+// resOf returns []string{id}, shared when id is a live node.
+func (a *awsInput) resOf(id string) []string {
+	if f := a.cur; f != nil && f.res[0] == id {
+		return f.res
+	}
+	if f := a.nodeSet().factsOf(id); f != nil {
+		return f.res
+	}
+	return []string{id}
 }
 
 func (a *awsInput) nodeSet() *nodeSet {
@@ -301,7 +331,9 @@ func (a *awsInput) nodeSet() *nodeSet {
 	ns := &nodeSet{env: a.env, inv: a.inv}
 	ns.declared, _ = distinct(a.env.InstanceIDs)
 	ns.live = make([]inventory.Instance, 0, len(ns.declared))
-	for _, id := range ns.declared {
+	ns.liveIdx = make([]int, len(ns.declared))
+	for k, id := range ns.declared {
+		ns.liveIdx[k] = -1
 		inst, ok := a.inv.Instances[id]
 		switch {
 		case !ok:
@@ -310,12 +342,38 @@ func (a *awsInput) nodeSet() *nodeSet {
 			ns.skips = append(ns.skips, skip("Not checked: "+id+" is "+strings.ToLower(inst.State)+" (see VM-EXISTS).", id))
 		default:
 			inst.ID = id
+			ns.liveIdx[k] = len(ns.live)
 			ns.live = append(ns.live, inst)
 		}
 	}
-	ns.facts = make(map[string]*nodeFacts, len(ns.live))
-	for _, inst := range ns.live {
-		ns.facts[inst.ID] = nil // known, not yet worked out
+	// Every live node's facts, worked out once into shared backing arrays.
+	facts := make([]nodeFacts, len(ns.live))
+	ns.factsSlab = facts
+	ids := make([]string, len(ns.live))
+	n := 0
+	for i := range ns.live {
+		n += 1 + len(ns.live[i].Interfaces)
+	}
+	ips := make([]string, 0, n)
+	subnets := make([]string, 0, n)
+	for i := range ns.live {
+		inst := &ns.live[i]
+		f := &facts[i]
+		f.idx = i
+		ids[i] = inst.ID
+		f.res = ids[i : i+1 : i+1]
+		start := len(ips)
+		ips = appendPrivateIPs(ips, inst)
+		if len(ips) > start {
+			f.ips = ips[start:len(ips):len(ips)]
+		}
+		start = len(subnets)
+		subnets = appendSubnets(subnets, inst)
+		if len(subnets) > start {
+			f.subnets = subnets[start:len(subnets):len(subnets)]
+		}
+		f.vpc = a.computeVpc(*inst, f.subnets)
+		f.az = a.computeAz(*inst, f.subnets)
 	}
 	a.Input.nodes = ns
 	return ns
@@ -340,29 +398,28 @@ func gone(state string) bool {
 // that does not (VM-EXISTS reports those), in a new slice.
 func (a *awsInput) nodes() ([]inventory.Instance, []Check) {
 	ns := a.nodeSet()
-	return ns.live, cloneChecks(ns.skips, len(ns.live))
-}
-
-// cloneChecks copies checks (each with its own Resources, since stamp
-// and callers change checks in place) into a slice with room for extra.
-func cloneChecks(checks []Check, extra int) []Check {
-	out := make([]Check, len(checks), len(checks)+extra)
-	for i, c := range checks {
+	// One spare: several rules append a check of their own.
+	checks := a.Input.reserve(len(ns.skips) + len(ns.live) + 1)
+	for _, c := range ns.skips {
 		c.Resources = slices.Clone(c.Resources)
-		out[i] = c
+		checks = append(checks, c)
 	}
-	return out
+	return ns.live, checks
 }
 
 // perNode runs f on every existing declared instance, and skips the others.
-func (a *awsInput) perNode(f func(inventory.Instance) Check) []Check {
+// f must not keep the instance (it is the node set's).
+func (a *awsInput) perNode(f func(*inventory.Instance) Check) []Check {
 	if len(a.declaredIDs()) == 0 {
 		return []Check{noNodes()}
 	}
 	live, checks := a.nodes()
-	for _, inst := range live {
-		checks = append(checks, f(inst))
+	ns := a.nodeSet()
+	for i := range live {
+		a.cur = &ns.factsSlab[i]
+		checks = append(checks, f(&live[i]))
 	}
+	a.cur = nil
 	return checks
 }
 
@@ -390,11 +447,11 @@ func (a *awsInput) name() string { return strings.ToUpper(a.Env) }
 
 // vpcOf returns the VPC an instance runs in, from the instance or else its
 // subnet (some endpoints omit the instance's VpcId).
-func (a *awsInput) vpcOf(inst inventory.Instance) string {
+func (a *awsInput) vpcOf(inst *inventory.Instance) string {
 	if f := a.factsOf(inst); f != nil {
 		return f.vpc
 	}
-	return a.computeVpc(inst, a.computeSubnets(inst))
+	return a.computeVpc(*inst, a.computeSubnets(*inst))
 }
 
 func (a *awsInput) computeVpc(inst inventory.Instance, subnets []string) string {
@@ -411,34 +468,42 @@ func (a *awsInput) computeVpc(inst inventory.Instance, subnets []string) string 
 
 // subnetsOf returns the instance's subnet, then those of its interfaces.
 // The slice may be shared: callers must not change it.
-func (a *awsInput) subnetsOf(inst inventory.Instance) []string {
+func (a *awsInput) subnetsOf(inst *inventory.Instance) []string {
 	if f := a.factsOf(inst); f != nil {
 		return f.subnets
 	}
-	return a.computeSubnets(inst)
+	return a.computeSubnets(*inst)
 }
 
 func (a *awsInput) computeSubnets(inst inventory.Instance) []string {
-	var out []string
+	if out := appendSubnets(nil, &inst); len(out) > 0 {
+		return out
+	}
+	return nil
+}
+
+// appendSubnets appends computeSubnets' subnets to dst.
+func appendSubnets(dst []string, inst *inventory.Instance) []string {
+	start := len(dst)
 	add := func(s string) {
-		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(dst[start:], s) {
+			dst = append(dst, s)
 		}
 	}
 	add(inst.SubnetID)
 	for _, ni := range inst.Interfaces {
 		add(ni.SubnetID)
 	}
-	return out
+	return dst
 }
 
 // azOf returns the instance's availability zone, from the instance or else
 // its subnet.
-func (a *awsInput) azOf(inst inventory.Instance) string {
+func (a *awsInput) azOf(inst *inventory.Instance) string {
 	if f := a.factsOf(inst); f != nil {
 		return f.az
 	}
-	return a.computeAz(inst, a.computeSubnets(inst))
+	return a.computeAz(*inst, a.computeSubnets(*inst))
 }
 
 func (a *awsInput) computeAz(inst inventory.Instance, subnets []string) string {
@@ -455,20 +520,38 @@ func (a *awsInput) computeAz(inst inventory.Instance, subnets []string) string {
 
 // ipsOf is privateIPs of a node, worked out once (a shared slice: callers
 // must not change it).
-func (a *awsInput) ipsOf(inst inventory.Instance) []string {
+func (a *awsInput) ipsOf(inst *inventory.Instance) []string {
 	if f := a.factsOf(inst); f != nil {
 		return f.ips
 	}
-	return privateIPs(inst)
+	return privateIPs(*inst)
 }
 
 // privateIPs returns the instance's private addresses, primary first.
 func privateIPs(inst inventory.Instance) []string {
-	return nonEmpty(append([]string{strings.TrimSpace(inst.PrivateIP)}, interfaceIPs(inst, false)...)...)
+	if out := appendPrivateIPs(nil, &inst); len(out) > 0 {
+		return out
+	}
+	return nil
+}
+
+// appendPrivateIPs appends privateIPs' addresses to dst.
+func appendPrivateIPs(dst []string, inst *inventory.Instance) []string {
+	start := len(dst)
+	add := func(ip string) {
+		if ip = strings.TrimSpace(ip); ip != "" && !slices.Contains(dst[start:], ip) {
+			dst = append(dst, ip)
+		}
+	}
+	add(inst.PrivateIP)
+	for _, ni := range inst.Interfaces {
+		add(ni.PrivateIP)
+	}
+	return dst
 }
 
 // publicIP returns the instance's public address, if any.
-func publicIP(inst inventory.Instance) string {
+func publicIP(inst *inventory.Instance) string {
 	if ip := strings.TrimSpace(inst.PublicIP); ip != "" {
 		return ip
 	}
@@ -478,18 +561,6 @@ func publicIP(inst inventory.Instance) string {
 		}
 	}
 	return ""
-}
-
-func interfaceIPs(inst inventory.Instance, public bool) []string {
-	var out []string
-	for _, ni := range inst.Interfaces {
-		ip := ni.PrivateIP
-		if public {
-			ip = ni.PublicIP
-		}
-		out = append(out, strings.TrimSpace(ip))
-	}
-	return nonEmpty(out...)
 }
 
 // withResources returns c with extra resources appended, each once.

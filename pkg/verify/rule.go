@@ -46,6 +46,43 @@ type Input struct {
 	// nodes caches the declared and existing instances every AWS rule
 	// starts from.
 	nodes *nodeSet
+	// text holds the messages of the per-node checks (see textArena).
+	text textArena
+	// pool is the report's checks, rule after rule, as evaluate places
+	// them; a rule that returns checks from reserve (free space past
+	// them) has them placed where they are, without a copy. top is the
+	// end of the space reserved so far.
+	pool []Check
+	top  int
+}
+
+// perNodeRules is how many rules report one check per declared node (VM-EXISTS,
+// VM-AMI, VM-SIZE, VM-STORAGE, VM-NIC, NET-EGRESS, NET-ISOLATION,
+// NET-CLUSTER-PORTS, NET-LB-PORTS, LB-TARGETS, OPS-BACKUP, OPS-ALARM):
+// evaluate sizes the pool by it. A wrong count costs a copy, not a check.
+const perNodeRules = 12
+
+// reserve returns an empty slice with room for n checks, from the pool
+// when it has room.
+func (in *Input) reserve(n int) []Check {
+	if in == nil || in.top+n > cap(in.pool) {
+		return make([]Check, 0, n)
+	}
+	r := in.pool[in.top : in.top : in.top+n]
+	in.top += n
+	return r
+}
+
+// place puts a rule's checks after those placed before, in the pool
+// (where they may already be).
+func (in *Input) place(checks []Check) {
+	start := len(in.pool)
+	if len(checks) > 0 && start < cap(in.pool) && &checks[0] == &in.pool[:start+1][start] {
+		in.pool = in.pool[:start+len(checks)]
+	} else {
+		in.pool = append(in.pool, checks...)
+	}
+	in.top = len(in.pool)
 }
 
 // Environment returns the environment under verification, or nil when the
@@ -127,11 +164,58 @@ func evaluate(in *Input, rules []Rule) []Check {
 			Remediation: "This is a fault of the verification service, not of your infrastructure: ask your project manager to have the configuration fixed.",
 		}}
 	}
-	results := make([][]Check, len(rules))
-	for i, r := range rules {
-		results[i] = r.run(in)
+	// Rules run in the order of their ids, each placing its checks after
+	// the previous rule's in one pool; when every rule reports under its
+	// own id, the pool is the report in order (each rule's checks sorted
+	// by resources in place) and nothing is copied. Otherwise the checks
+	// are sorted as sortedChecks does.
+	order := make([]int, len(rules))
+	for i := range order {
+		order[i] = i
 	}
-	return sortedChecks(results)
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(rules[x].ID, rules[y].ID) })
+	est := 2 * len(rules)
+	if env := in.Environment(); env != nil && in.Inventory != nil {
+		est += perNodeRules * len(env.InstanceIDs)
+	}
+	in.pool, in.top = make([]Check, 0, est), 0
+	starts := make([]int, len(rules)) // rule i's checks: pool[starts[i]:starts[i]+n[i]]
+	for _, i := range order {
+		starts[i] = len(in.pool)
+		in.place(rules[i].run(in))
+	}
+	checks := in.pool
+	in.pool, in.top = nil, 0
+	// The pool may have moved as it grew: cut the rules' checks from its
+	// final place.
+	results := make([][]Check, len(rules))
+	for k, i := range order {
+		end := len(checks)
+		if k+1 < len(order) {
+			end = starts[order[k+1]]
+		}
+		results[i] = checks[starts[i]:end:end]
+	}
+	prev := ""
+	for k, i := range order {
+		r := results[i]
+		id := r[0].ID
+		if k > 0 && id <= prev {
+			return sortedChecks(results)
+		}
+		for j := 1; j < len(r); j++ {
+			if r[j].ID != id {
+				return sortedChecks(results)
+			}
+		}
+		prev = id
+	}
+	for _, i := range order {
+		if group := results[i]; !slices.IsSortedFunc(group, byResources) {
+			slices.SortStableFunc(group, byResources)
+		}
+	}
+	return checks
 }
 
 // run evaluates the rule, turning a panic into an error check: one rule's
@@ -228,7 +312,18 @@ func sortedChecks(results [][]Check) []Check {
 	return checks
 }
 
-func byResources(a, b Check) int { return slices.Compare(a.Resources, b.Resources) }
+func byResources(a, b Check) int { return compareResources(a.Resources, b.Resources) }
+
+// compareResources is slices.Compare for resource lists, with one string
+// comparison per element rather than cmp.Compare's two.
+func compareResources(a, b []string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if c := strings.Compare(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
 
 func sortChecks(checks []Check) {
 	// Sort positions rather than the checks (a Check is large to move), with

@@ -17,12 +17,15 @@ var netEgressRule = awsRule{
 	Requirement: reqEgress,
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcRouteTables},
-	eval:        func(a *awsInput) []Check { return a.perNode(a.egress) },
+	eval: func(a *awsInput) []Check {
+		a.slab = new(resSlab)
+		return a.perNode(a.egress)
+	},
 }
 
 // egress judges one node's way out: a private address, and a default route
 // that leads to the internet from where the node sits.
-func (a *awsInput) egress(inst inventory.Instance) Check {
+func (a *awsInput) egress(inst *inventory.Instance) Check {
 	id := inst.ID
 	ips := a.ipsOf(inst)
 	if len(ips) == 0 {
@@ -34,8 +37,27 @@ func (a *awsInput) egress(inst inventory.Instance) Check {
 	if len(subnets) > 0 {
 		subnet = subnets[0]
 	}
-	node := id + " (" + ips[0] + ")"
 	rt := a.routeTable(subnets, a.vpcOf(inst))
+	if rt != nil && a.slab != nil {
+		// The common cases, worded as below, in the arena.
+		if route := defaultRoute(rt); route != nil && !strings.EqualFold(route.State, "blackhole") {
+			kind, target := routeTarget(*route)
+			pub := publicIP(inst)
+			var via string
+			switch {
+			case kind == "nat":
+				via = " reaches the internet through NAT gateway "
+			case kind == "igw" && pub != "":
+				via = " reaches the internet through its public IP " + pub + " and internet gateway "
+			}
+			if via != "" {
+				c := Check{Status: StatusPass, Resources: a.slab.of(id, rt.ID)}
+				c.Message = a.text.words(id, " (", ips[0], ")", via, target, " (route table ", rt.ID, ").")
+				return c
+			}
+		}
+	}
+	node := id + " (" + ips[0] + ")"
 	if rt == nil {
 		return fail(fmt.Sprintf("No route table applies to %s's subnet %s (neither associated with it nor the VPC's main table): the node has no way out.", node, cmpOrDefault(subnet, "(unknown)")),
 			"Associate the subnet with a route table that routes 0.0.0.0/0 to a NAT gateway (or to an internet gateway, with a public IP on the node).",
@@ -174,9 +196,14 @@ var netNodesRule = awsRule{
 		}
 		zones := map[string][]string{}
 		var names, all, unknown []string
-		for _, inst := range live {
+		all = make([]string, 0, len(live))
+		ns := a.nodeSet()
+		for i := range live {
+			inst := &live[i]
 			all = append(all, inst.ID)
+			a.cur = &ns.factsSlab[i]
 			az := a.azOf(inst)
+			a.cur = nil
 			if az == "" {
 				unknown = append(unknown, inst.ID)
 				continue
@@ -216,7 +243,7 @@ func (a *awsInput) devNode(ids []string, live []inventory.Instance) Check {
 	case len(live) == 0:
 		return skip("Not checked: the DEV node does not exist (see VM-EXISTS).", ids...)
 	}
-	inst := live[0]
+	inst := &live[0]
 	where := ""
 	if az := a.azOf(inst); az != "" {
 		where = " in " + az
@@ -239,7 +266,7 @@ var netIsolationRule = awsRule{
 		if o := a.Other(); o != nil {
 			otherVpc = strings.TrimSpace(o.VpcID)
 		}
-		checks := a.perNode(func(inst inventory.Instance) Check {
+		checks := a.perNode(func(inst *inventory.Instance) Check {
 			got := a.vpcOf(inst)
 			switch {
 			case got == "":
@@ -250,7 +277,7 @@ var netIsolationRule = awsRule{
 					Resources:   []string{inst.ID},
 				}
 			case strings.EqualFold(got, vpc):
-				return pass(inst.ID+" runs in the declared VPC "+vpc+".", inst.ID)
+				return a.passNode(inst.ID, inst.ID, " runs in the declared VPC ", vpc, ".")
 			case otherVpc != "" && strings.EqualFold(got, otherVpc):
 				return fail(fmt.Sprintf("%s runs in %s, the %s VPC, not in the declared %s VPC %s: Production and non-Production must be on completely isolated networks.", inst.ID, got, otherName, a.name(), vpc),
 					fmt.Sprintf("Run the %s node in its own VPC %s (relaunch it in one of its subnets).", a.name(), vpc), inst.ID)
@@ -456,10 +483,16 @@ func cidrHolds(cidr string, ips []string) bool {
 // sgsOf returns the groups attached to the nodes, sorted, each once.
 func sgsOf(nodes []inventory.Instance) []string {
 	var out []string
-	for _, n := range nodes {
-		out = append(out, n.SecurityGroupIDs...)
+	for i, n := range nodes {
+		if i > 0 && slices.Equal(n.SecurityGroupIDs, nodes[i-1].SecurityGroupIDs) {
+			continue // the nodes of a cluster usually share their groups
+		}
+		for _, g := range n.SecurityGroupIDs {
+			if g != "" && !slices.Contains(out, g) {
+				out = append(out, g)
+			}
+		}
 	}
-	out = nonEmpty(out...)
 	slices.Sort(out)
 	return out
 }
@@ -486,7 +519,7 @@ var netClusterPortsRule = awsRule{
 				ports = append(ports, p)
 			}
 		}
-		return append(checks, a.clusterPortChecks(live, ports)...)
+		return a.clusterPortChecks(live, ports, checks)
 	},
 }
 
@@ -497,9 +530,9 @@ const maxPeersListed = 10
 
 // clusterPeer is a node as a source of cluster traffic.
 type clusterPeer struct {
-	id, who string // who: "i-… (10.0.1.5)"
-	sgs     []string
-	addrs   []netip.Addr
+	id, ip string // who() is "i-… (10.0.1.5)"
+	sgs    []string
+	addrs  []netip.Addr
 }
 
 // portCoverage is, for the nodes sharing one set of security groups (so
@@ -522,27 +555,39 @@ type groupCoverage struct {
 	allOK   bool     // no port lacks anything from any peer
 }
 
-// clusterPortChecks checks that every node accepts every port from every
-// other node: by a rule whose source is a group attached to the peer, or a
-// CIDR holding the peer's private address.
+// clusterPortChecks appends to checks its verdicts that every node accepts
+// every port from every other node: by a rule whose source is a group
+// attached to the peer, or a CIDR holding the peer's private address.
 //
 // It stays linear in the nodes: a node's rules come from its security
 // groups, so what each peer lacks is worked out once per distinct set of
 // groups (the nodes of a cluster usually share one), with the peers'
 // addresses parsed once; each node then reads its own verdict off its set's
 // coverage, leaving itself out.
-func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRange) []Check {
+func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRange, checks []Check) []Check {
 	peers := make([]clusterPeer, len(live))
-	for i, n := range live {
+	var addrs []netip.Addr // the peers' addresses, one backing array
+	ns := a.nodeSet()
+	for i := range live {
+		n := &live[i]
+		a.cur = &ns.factsSlab[i]
 		ips := a.ipsOf(n)
-		p := clusterPeer{id: n.ID, who: n.ID, sgs: n.SecurityGroupIDs}
+		a.cur = nil
+		p := clusterPeer{id: n.ID, sgs: n.SecurityGroupIDs}
 		if len(ips) > 0 {
-			p.who += " (" + ips[0] + ")"
+			p.ip = ips[0]
 		}
+		if addrs == nil {
+			addrs = make([]netip.Addr, 0, len(live)*len(ips)+1)
+		}
+		start := len(addrs)
 		for _, ip := range ips {
 			if addr, err := netip.ParseAddr(strings.TrimSpace(ip)); err == nil {
-				p.addrs = append(p.addrs, addr.Unmap())
+				addrs = append(addrs, addr.Unmap())
 			}
+		}
+		if len(addrs) > start {
+			p.addrs = addrs[start:len(addrs):len(addrs)]
 		}
 		peers[i] = p
 	}
@@ -557,13 +602,17 @@ func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRang
 		sharedOthers = peerList(listed[:maxPeersListed], len(peers)-1)
 	}
 	byGroups := map[string]*groupCoverage{}
-	checks := make([]Check, 0, len(live))
+	var cov *groupCoverage // the previous node's, usually this one's too
+	var covSGs []string
+	slab := new(resSlab)
 	for i, n := range live {
-		key := strings.Join(n.SecurityGroupIDs, "\x00")
-		cov := byGroups[key]
-		if cov == nil {
-			cov = a.coverage(n.SecurityGroupIDs, peers, ports)
-			byGroups[key] = cov
+		if cov == nil || !slices.Equal(covSGs, n.SecurityGroupIDs) {
+			key := strings.Join(n.SecurityGroupIDs, "\x00")
+			if cov = byGroups[key]; cov == nil {
+				cov = a.coverage(n.SecurityGroupIDs, peers, ports)
+				byGroups[key] = cov
+			}
+			covSGs = n.SecurityGroupIDs
 		}
 		others := sharedOthers
 		if i <= maxPeersListed || others == "" {
@@ -575,9 +624,23 @@ func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRang
 			}
 			others = peerList(names, len(peers)-1)
 		}
+		if cov.allOK {
+			// clusterPortCheck's pass, in the arena.
+			checks = append(checks, Check{Status: StatusPass, Resources: slab.with(n.ID, cov.sgs),
+				Message: a.text.words(n.ID, " (", cov.groups, ") accepts every cluster port (", cov.labels, ") from ", others, ".")})
+			continue
+		}
 		checks = append(checks, clusterPortCheck(n, i, peers, cov, ports, others))
 	}
 	return checks
+}
+
+// who names the peer in messages: "i-… (10.0.1.5)".
+func (p clusterPeer) who() string {
+	if p.ip == "" {
+		return p.id
+	}
+	return p.id + " (" + p.ip + ")"
 }
 
 // openRule is an inbound rule that opens some of a port range.
@@ -604,10 +667,22 @@ func (a *awsInput) coverage(sgIDs []string, peers []clusterPeer, ports []PortRan
 	for ri, r := range rules {
 		sources[ri] = openRule{sourceGroups: r.SourceGroups, prefixes: prefixesOf(r.CIDRs)}
 	}
+	// A peer with the same groups as the one before it is admitted by
+	// the same rules when no rule names addresses (a cluster's nodes
+	// usually share their groups): sameRow[i] says so, and its row and
+	// keys are the previous peer's.
+	byGroupsOnly := !slices.ContainsFunc(sources, func(r openRule) bool { return len(r.prefixes) > 0 })
+	sameRow := make([]bool, len(peers))
 	admitted := make([]bool, len(peers)*len(rules)) // peer i, rule r: [i*len(rules)+r]
 	for i, peer := range peers {
+		row := admitted[i*len(rules) : (i+1)*len(rules)]
+		if i > 0 && byGroupsOnly && slices.Equal(peer.sgs, peers[i-1].sgs) {
+			sameRow[i] = true
+			copy(row, admitted[(i-1)*len(rules):i*len(rules)])
+			continue
+		}
 		for ri, r := range sources {
-			admitted[i*len(rules)+ri] = r.admits(peer)
+			row[ri] = r.admits(peer)
 		}
 	}
 	for pi, p := range ports {
@@ -623,16 +698,27 @@ func (a *awsInput) coverage(sgIDs []string, peers []clusterPeer, ports []PortRan
 		want := portSpan{p.From, p.To}
 		keyIndex := map[string]int{}
 		memo := map[uint64]int{} // open rules admitting a peer → its key
+		var lastMask uint64      // the previous peer's mask and key
+		lastKey := -1
 		var have []portSpan
 		for i := range peers {
+			if sameRow[i] {
+				pc.peerKey[i] = pc.peerKey[i-1] // the same rules, so the same gaps
+				continue
+			}
 			var mask uint64
 			for oi, ri := range open {
 				if admitted[i*len(rules)+ri] && oi < 64 {
 					mask |= 1 << oi
 				}
 			}
+			if i > 0 && mask == lastMask && len(open) <= 64 {
+				pc.peerKey[i] = lastKey // as memo[mask] holds
+				continue
+			}
 			if k, ok := memo[mask]; ok && len(open) <= 64 {
 				pc.peerKey[i] = k
+				lastMask, lastKey = mask, k
 				continue
 			}
 			have = have[:0]
@@ -654,6 +740,7 @@ func (a *awsInput) coverage(sgIDs []string, peers []clusterPeer, ports []PortRan
 			}
 			memo[mask] = k
 			pc.peerKey[i] = k
+			lastMask, lastKey = mask, k
 		}
 		for i, k := range pc.peerKey {
 			if k >= 0 {
@@ -732,7 +819,7 @@ func clusterPortCheck(node inventory.Instance, self int, peers []clusterPeer, co
 					continue
 				}
 				if total < maxPeersListed {
-					who = append(who, peers[m].who)
+					who = append(who, peers[m].who())
 				}
 				total++
 			}
@@ -769,14 +856,20 @@ var netLBPortsRule = awsRule{
 		// The verdict depends on the node's security groups only: work it
 		// out once per distinct set of groups.
 		verdicts := map[string]*lbPortsVerdict{}
-		checks := a.perNode(func(node inventory.Instance) Check {
-			key := strings.Join(node.SecurityGroupIDs, "\x00")
-			v := verdicts[key]
-			if v == nil {
-				v = a.lbPortsVerdict(node.SecurityGroupIDs)
-				verdicts[key] = v
+		var last *lbPortsVerdict // the previous node's, usually this one's too
+		var lastSGs []string
+		slab := new(resSlab)
+		checks := a.perNode(func(node *inventory.Instance) Check {
+			v := last
+			if v == nil || !slices.Equal(lastSGs, node.SecurityGroupIDs) {
+				key := strings.Join(node.SecurityGroupIDs, "\x00")
+				if v = verdicts[key]; v == nil {
+					v = a.lbPortsVerdict(node.SecurityGroupIDs)
+					verdicts[key] = v
+				}
+				last, lastSGs = v, node.SecurityGroupIDs
 			}
-			return v.check(node.ID)
+			return v.checkIn(a, slab, node.ID)
 		})
 		if a.Env == checklist.EnvDev {
 			for i := range checks {
@@ -793,6 +886,15 @@ type lbPortsVerdict struct {
 	status                         Status
 	sgs                            []string
 	message, remedyPre, remedyPost string
+}
+
+// checkIn is check with the message in the arena and the resources from
+// the slab.
+func (v *lbPortsVerdict) checkIn(a *awsInput, slab *resSlab, id string) Check {
+	if v.status != StatusPass {
+		return v.check(id)
+	}
+	return Check{Status: v.status, Message: a.text.words(id, v.message), Resources: slab.with(id, v.sgs)}
 }
 
 func (v *lbPortsVerdict) check(id string) Check {
@@ -957,9 +1059,11 @@ func (a *awsInput) ssh(live []inventory.Instance) []Check {
 // of its route tables' local routes, and the nodes' subnets.
 func (a *awsInput) vpcRanges(live []inventory.Instance) []netip.Prefix {
 	vpcs := map[string]bool{}
-	for _, n := range live {
-		if v := a.vpcOf(n); v != "" {
+	last := ""
+	for i := range live {
+		if v := a.vpcOf(&live[i]); v != "" && v != last {
 			vpcs[strings.ToLower(v)] = true
+			last = v
 		}
 	}
 	var out []netip.Prefix
@@ -978,9 +1082,13 @@ func (a *awsInput) vpcRanges(live []inventory.Instance) []netip.Prefix {
 			}
 		}
 	}
-	for _, n := range live {
-		for _, sn := range a.subnetsOf(n) {
-			add(a.inv.Subnets[sn].CidrBlock)
+	var seen []string // subnets added: a cluster's nodes share a few
+	for i := range live {
+		for _, sn := range a.subnetsOf(&live[i]) {
+			if !slices.Contains(seen, sn) {
+				seen = append(seen, sn)
+				add(a.inv.Subnets[sn].CidrBlock)
+			}
 		}
 	}
 	return out

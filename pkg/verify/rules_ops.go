@@ -21,9 +21,9 @@ var opsBackupRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances},
 	eval: func(a *awsInput) []Check {
-		return a.perNode(func(inst inventory.Instance) Check {
+		return a.perNode(func(inst *inventory.Instance) Check {
 			if plans := a.inv.Backup[inst.ID]; len(plans) == 1 && plans[0] != "" {
-				return pass(inst.ID+" is covered by "+plans[0]+".", inst.ID)
+				return a.passNode(inst.ID, inst.ID, " is covered by ", plans[0], ".")
 			}
 			if plans := nonEmpty(a.inv.Backup[inst.ID]...); len(plans) > 0 {
 				return pass(inst.ID+" is covered by "+andList(plans)+".", inst.ID)
@@ -47,16 +47,35 @@ var opsAlarmRule = awsRule{
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcAlarms},
 	eval: func(a *awsInput) []Check {
 		// Alarms by the instance they watch, so that each node looks at its
-		// own alarms only.
-		byInstance := map[string][]inventory.Alarm{}
-		for _, al := range a.inv.Alarms {
-			if id := al.Dimensions["InstanceId"]; id != "" {
-				byInstance[id] = append(byInstance[id], al)
+		// own alarms only: the first alarm's position by instance, then
+		// each alarm's next one of the same instance (-1: none). The order
+		// among a node's alarms does not matter: their names are sorted.
+		alarms := a.inv.Alarms
+		first := make(map[string]int, len(alarms))
+		next := make([]int, len(alarms))
+		for i := range alarms {
+			next[i] = -1
+			if id := alarms[i].Dimensions["InstanceId"]; id != "" {
+				if j, ok := first[id]; ok {
+					next[i] = j
+				}
+				first[id] = i
 			}
 		}
-		return a.perNode(func(inst inventory.Instance) Check {
+		return a.perNode(func(inst *inventory.Instance) Check {
+			head, ok := first[inst.ID]
+			if !ok {
+				head = -1
+			}
+			if head >= 0 && next[head] < 0 {
+				// One alarm, the common case.
+				if al := &alarms[head]; al.Actions > 0 && statusCheckAlarm(*al, inst.ID) {
+					return a.passNode(inst.ID, inst.ID, " has a status-check alarm with actions: ", al.Name, ".")
+				}
+			}
 			var acting, silent []string
-			for _, al := range byInstance[inst.ID] {
+			for i := head; i >= 0; i = next[i] {
+				al := alarms[i]
 				if !statusCheckAlarm(al, inst.ID) {
 					continue
 				}

@@ -21,9 +21,18 @@ var vmExistsRule = awsRule{
 		if len(ids) == 0 {
 			return []Check{noNodes()}
 		}
-		checks := make([]Check, 0, len(ids))
-		for _, id := range ids {
-			c := a.instanceState(id)
+		checks := a.Input.reserve(len(ids))
+		ns := a.nodeSet()
+		for k, id := range ids {
+			var c Check
+			if j := ns.liveIdx[k]; j >= 0 {
+				// A live node: the node set has looked it up already.
+				a.cur = &ns.factsSlab[j]
+				c = a.stateOf(id, ns.live[j])
+				a.cur = nil
+			} else {
+				c = a.instanceState(id)
+			}
 			if a.Env == checklist.EnvDev {
 				c.Requirement = reqDevInstance
 			}
@@ -41,9 +50,23 @@ func (a *awsInput) instanceState(id string) Check {
 			fmt.Sprintf("Check the instance id in the checklist: declare the %s instances as they are listed in EC2 in %s.", a.name(), a.where()),
 			id)
 	}
+	return a.stateOf(id, inst)
+}
+
+// stateOf is instanceState of the existing instance inst, declared as id.
+func (a *awsInput) stateOf(id string, inst inventory.Instance) Check {
 	state := strings.ToLower(strings.TrimSpace(inst.State))
 	what := strings.TrimSpace(inst.Type)
-	if az := a.azOf(inst); az != "" {
+	if state == "running" {
+		// The common case, worded without intermediate strings.
+		if az := a.azOf(&inst); what != "" && az != "" && az == strings.TrimSpace(az) {
+			t := &a.text
+			t.start()
+			t.s(id).s(" (").s(what).s(" in ").s(az).s(") is running.")
+			return Check{Status: StatusPass, Message: t.end(), Resources: a.resOf(id)}
+		}
+	}
+	if az := a.azOf(&inst); az != "" {
 		what = strings.TrimSpace(what + " in " + az)
 	}
 	if what != "" {
@@ -91,11 +114,11 @@ var vmAMIRule = awsRule{
 		default:
 			checks = append(checks, pass(fmt.Sprintf("The AMI %s%s that Auth0 shared is visible to %s.", ami, amiName(img), a.where()), ami))
 		}
-		return append(checks, a.perNode(func(inst inventory.Instance) Check {
+		nodes := a.perNode(func(inst *inventory.Instance) Check {
 			got := strings.TrimSpace(inst.ImageID)
 			switch {
 			case strings.EqualFold(got, ami):
-				return pass(inst.ID+" was launched from the declared AMI "+ami+".", inst.ID)
+				return a.passNode(inst.ID, inst.ID, " was launched from the declared AMI ", ami, ".")
 			case got == "":
 				return fail(fmt.Sprintf("EC2 reports no AMI for %s; it must be launched from %s.", inst.ID, ami),
 					fmt.Sprintf("Launch the node from the AMI Auth0 shared (%s).", ami), inst.ID)
@@ -103,7 +126,13 @@ var vmAMIRule = awsRule{
 			return fail(fmt.Sprintf("%s was launched from %s, not from the declared AMI %s that Auth0 shared.", inst.ID, got, ami),
 				fmt.Sprintf("Replace %s with an instance launched from %s, or correct amiId in the checklist if %s is the AMI Auth0 shared.", inst.ID, ami, got),
 				inst.ID)
-		})...)
+		})
+		// The AMI's check first, then the nodes' (in their room, which
+		// has a spare).
+		nodes = append(nodes, Check{})
+		copy(nodes[1:], nodes)
+		nodes[0] = checks[0]
+		return nodes
 	},
 }
 
@@ -122,7 +151,7 @@ var vmSizeRule = awsRule{
 	eval: func(a *awsInput) []Check {
 		cfg := a.Config
 		sizes := map[string]string{} // instance type → " has 4 vCPU, 16 GiB"
-		return a.perNode(func(inst inventory.Instance) Check {
+		return a.perNode(func(inst *inventory.Instance) Check {
 			t, ok := a.inv.InstanceTypes[inst.Type]
 			if !ok || (t.VCPUs == 0 && t.MemoryMiB == 0) {
 				return Check{
@@ -137,11 +166,11 @@ var vmSizeRule = awsRule{
 				size = ": " + inst.Type + " has " + strconv.Itoa(int(t.VCPUs)) + " vCPU, " + gib(t.MemoryMiB) + " GiB"
 				sizes[inst.Type] = size
 			}
-			has := inst.ID + size
 			if int(t.VCPUs) >= cfg.RecommendedVCPU && t.MemoryMiB >= int64(cfg.RecommendedMemoryGiB)*1024 &&
 				int(t.VCPUs) >= cfg.MinVCPU && t.MemoryMiB >= int64(cfg.MinMemoryGiB)*1024 {
-				return pass(has+".", inst.ID)
+				return a.passNode(inst.ID, inst.ID, size, ".")
 			}
+			has := inst.ID + size
 			remedy := fmt.Sprintf("Change the instance type of %s (stop it, then Actions › Instance settings › Change instance type) to one with at least %d vCPU and %d GiB, such as m4.xlarge; %d vCPU and %d GiB (m4.large) at the very least.",
 				inst.ID, cfg.RecommendedVCPU, cfg.RecommendedMemoryGiB, cfg.MinVCPU, cfg.MinMemoryGiB)
 			var below []string
@@ -186,10 +215,22 @@ var vmStorageRule = awsRule{
 			base = slices.Clone(cfg.DevDriveSizesGB)
 		}
 		var backupNodes []string
-		attached := volumesByInstance(a.inv.Volumes)
+		// Volumes attached to a node (by their InstanceID) that it does not
+		// list: found only when some volume is not listed by its node (owned
+		// counts the volumes that are), which is rare, so as not to index
+		// every volume first.
+		var extra map[string][]string
+		owned := 0
 		drives := driveChecker{}
-		checks := a.perNode(func(inst inventory.Instance) Check {
-			vols, unknown := a.volumesOf(inst, attached)
+		var vols []inventory.Volume // scratch, reused node after node
+		var unknown []string
+		judge := func(inst *inventory.Instance) Check {
+			vols, unknown = a.nodeVolumes(inst, extra[inst.ID], vols[:0], unknown[:0])
+			for _, v := range vols {
+				if v.InstanceID == inst.ID {
+					owned++
+				}
+			}
 			if len(unknown) > 0 {
 				return Check{
 					Status: StatusError,
@@ -207,7 +248,7 @@ var vmStorageRule = awsRule{
 					want, role = withBackup, "the PROD node with the backup drive"
 				}
 			}
-			c := drives.check(inst.ID, vols, want, role)
+			c := drives.check(a, inst.ID, vols, want, role)
 			if !dev {
 				if len(vols) == len(withBackup) {
 					backupNodes = append(backupNodes, inst.ID)
@@ -218,7 +259,14 @@ var vmStorageRule = awsRule{
 				}
 			}
 			return c
-		})
+		}
+		checks := a.perNode(judge)
+		if owned != len(a.inv.Volumes) {
+			if extra = a.attachedExtra(); len(extra) > 0 {
+				backupNodes = nil
+				checks = a.perNode(judge)
+			}
+		}
 		if dev {
 			for i := range checks {
 				checks[i].Requirement = reqDevStorage
@@ -228,8 +276,9 @@ var vmStorageRule = awsRule{
 		if len(a.declaredIDs()) == 0 {
 			return checks
 		}
-		live, missing := a.nodes()
-		var ids []string
+		ns := a.nodeSet()
+		live, missing := ns.live, ns.skips
+		ids := make([]string, 0, len(live))
 		for _, inst := range live {
 			ids = append(ids, inst.ID)
 		}
@@ -253,47 +302,53 @@ var vmStorageRule = awsRule{
 	},
 }
 
-// volumesByInstance indexes the volumes by the instance they are attached
-// to, so that finding a node's volumes does not scan every volume.
-func volumesByInstance(vols map[string]inventory.Volume) map[string][]string {
-	out := make(map[string][]string, len(vols)/3+1)
-	for id, v := range vols {
+// attachedExtra indexes, by live node, the volumes attached to it (by the
+// volumes' InstanceID) that its VolumeIDs do not list: usually none, so
+// that finding a node's volumes neither scans every volume nor indexes
+// them all.
+func (a *awsInput) attachedExtra() map[string][]string {
+	ns := a.nodeSet()
+	var out map[string][]string
+	for id, v := range a.inv.Volumes {
+		f := ns.factsOf(v.InstanceID)
+		if f == nil || (id != "" && slices.Contains(ns.live[f.idx].VolumeIDs, id)) {
+			continue
+		}
+		if out == nil {
+			out = map[string][]string{}
+		}
 		out[v.InstanceID] = append(out[v.InstanceID], id)
 	}
 	return out
 }
 
-// volumesOf returns the volumes attached to the instance (by its
-// VolumeIDs, or by the volumes' InstanceID in attached), smallest first,
-// and the ids of attached volumes the inventory lacks.
-func (a *awsInput) volumesOf(inst inventory.Instance, attached map[string][]string) ([]inventory.Volume, []string) {
-	var unknown []string
-	vols := make([]inventory.Volume, 0, len(inst.VolumeIDs)+len(attached[inst.ID]))
-	// A node has a handful of volumes: a list is cheaper than a set.
-	seen := make([]string, 0, len(inst.VolumeIDs)+len(attached[inst.ID]))
-	for _, id := range inst.VolumeIDs {
-		if id == "" || slices.Contains(seen, id) {
+// nodeVolumes returns, appended to vols and unknown, the volumes attached
+// to the instance (by its VolumeIDs, or extra: those attached by the
+// volumes' InstanceID that VolumeIDs lacks), smallest first, and the ids
+// of attached volumes the inventory lacks.
+func (a *awsInput) nodeVolumes(inst *inventory.Instance, extra []string, vols []inventory.Volume, unknown []string) ([]inventory.Volume, []string) {
+	for i, id := range inst.VolumeIDs {
+		// A node has a handful of volumes: a scan is cheaper than a set.
+		if id == "" || slices.Contains(inst.VolumeIDs[:i], id) {
 			continue
 		}
-		seen = append(seen, id)
 		if v, ok := a.inv.Volumes[id]; ok {
 			vols = append(vols, v)
 		} else {
 			unknown = append(unknown, id)
 		}
 	}
-	for _, id := range attached[inst.ID] {
-		if !slices.Contains(seen, id) {
-			seen = append(seen, id)
-			vols = append(vols, a.inv.Volumes[id])
-		}
+	for _, id := range extra {
+		vols = append(vols, a.inv.Volumes[id])
 	}
-	slices.SortFunc(vols, func(x, y inventory.Volume) int {
-		if x.SizeGiB != y.SizeGiB {
-			return int(x.SizeGiB - y.SizeGiB)
-		}
-		return strings.Compare(x.ID, y.ID)
-	})
+	if len(vols) > 1 {
+		slices.SortFunc(vols, func(x, y inventory.Volume) int {
+			if x.SizeGiB != y.SizeGiB {
+				return int(x.SizeGiB - y.SizeGiB)
+			}
+			return strings.Compare(x.ID, y.ID)
+		})
+	}
 	return vols, unknown
 }
 
@@ -308,23 +363,73 @@ func driveCheck(id string, vols []inventory.Volume, want []int, role string) Che
 }
 
 // driveChecker is driveCheck for many nodes of a few roles: each role's
-// sizes are sorted and worded once.
-type driveChecker map[string]driveNeed
+// sizes are sorted and worded once (last is the previous node's role).
+type driveChecker struct {
+	needs map[string]driveNeed
+	last  driveNeed
+	role  string // of last; "" before the first node
+}
 
 type driveNeed struct {
 	want, sorted []int
 	need         string
 }
 
-func (d driveChecker) check(id string, vols []inventory.Volume, want []int, role string) Check {
-	n, ok := d[role]
-	if !ok || !slices.Equal(n.want, want) {
-		sorted := slices.Clone(want)
-		slices.Sort(sorted)
-		n = driveNeed{want: want, sorted: sorted, need: role + " has " + plural(len(sorted), "drive") + " of at least " + joinInts(sorted) + " GB"}
-		d[role] = n
+func (d *driveChecker) check(a *awsInput, id string, vols []inventory.Volume, want []int, role string) Check {
+	n := d.last
+	if d.role == "" || d.role != role || !slices.Equal(n.want, want) {
+		var ok bool
+		n, ok = d.needs[role]
+		if !ok || !slices.Equal(n.want, want) {
+			sorted := slices.Clone(want)
+			slices.Sort(sorted)
+			n = driveNeed{want: want, sorted: sorted, need: role + " has " + plural(len(sorted), "drive") + " of at least " + joinInts(sorted) + " GB"}
+			if d.needs == nil {
+				d.needs = map[string]driveNeed{}
+			}
+			d.needs[role] = n
+		}
+		d.last, d.role = n, role
+	}
+	if drivesFit(vols, n.sorted) {
+		// The common case, worded as driveCheckSorted does, in the arena.
+		t := &a.text
+		t.start()
+		t.s(id).s(" has ")
+		if len(vols) == 1 {
+			t.s("1 drive")
+		} else {
+			t.int(len(vols)).s(" drives")
+		}
+		t.s(" (")
+		if len(vols) == 0 {
+			t.s("none")
+		}
+		for i, v := range vols {
+			if i > 0 {
+				t.s(", ")
+			}
+			t.int(int(v.SizeGiB))
+		}
+		t.s(" GB); ").s(n.need).s(".")
+		return Check{Status: StatusPass, Message: t.end(), Resources: a.resOf(id)}
 	}
 	return driveCheckSorted(id, vols, n.sorted, n.need)
+}
+
+// drivesFit reports whether driveCheckSorted passes: as many drives as
+// sizes, each (smallest first) at least its size.
+func drivesFit(vols []inventory.Volume, want []int) bool {
+	if len(vols) != len(want) {
+		return false
+	}
+	j := 0
+	for _, v := range vols {
+		if j < len(want) && int(v.SizeGiB) >= want[j] {
+			j++
+		}
+	}
+	return j == len(vols)
 }
 
 // driveCheckSorted is driveCheck with want sorted and need worded.
@@ -434,23 +539,38 @@ var vmNICRule = awsRule{
 	Sources:     []inventory.Source{inventory.SrcInstances},
 	eval: func(a *awsInput) []Check {
 		want := a.Config.NetworkInterfaces
-		return a.perNode(func(inst inventory.Instance) Check {
-			enis := make([]string, 0, len(inst.Interfaces))
-			for _, ni := range inst.Interfaces {
-				enis = append(enis, cmpOrDefault(ni.ID, "an interface"))
-			}
-			n := len(enis)
+		return a.perNode(func(inst *inventory.Instance) Check {
+			n := len(inst.Interfaces)
 			if n == 0 && strings.TrimSpace(inst.PrivateIP) != "" {
 				// Every VPC instance has its primary interface; an endpoint
 				// that lists none still reports its address.
 				n = 1
 			}
 			if n == want {
-				list := ""
-				if len(enis) > 0 {
-					list = " (" + strings.Join(enis, ", ") + ")"
+				t := &a.text
+				t.start()
+				t.s(inst.ID).s(" has ")
+				if n == 1 {
+					t.s("1 network interface")
+				} else {
+					t.int(n).s(" network interfaces")
 				}
-				return pass(inst.ID+" has "+plural(n, "network interface")+list+".", inst.ID)
+				if len(inst.Interfaces) > 0 {
+					t.s(" (")
+					for i, ni := range inst.Interfaces {
+						if i > 0 {
+							t.s(", ")
+						}
+						t.s(cmpOrDefault(ni.ID, "an interface"))
+					}
+					t.s(")")
+				}
+				t.s(".")
+				return Check{Status: StatusPass, Message: t.end(), Resources: a.resOf(inst.ID)}
+			}
+			enis := make([]string, 0, len(inst.Interfaces))
+			for _, ni := range inst.Interfaces {
+				enis = append(enis, cmpOrDefault(ni.ID, "an interface"))
 			}
 			list := ""
 			if len(enis) > 0 {

@@ -1,0 +1,127 @@
+package verify
+
+import (
+	"strconv"
+	"strings"
+)
+
+// textArena builds the messages of many checks with few allocations: each
+// message is written after the previous one into a shared strings.Builder
+// and returned as the part of the Builder's string it occupies. A
+// Builder never changes the bytes it has written (it only appends, and a
+// Builder that is full is replaced, not grown, here), so its strings stay
+// valid: a large environment's thousands of per-node messages cost a few
+// chunk allocations instead of one allocation each (plus the intermediate
+// strings of concatenation), and the chunks are not zeroed first.
+//
+// Usage: a.start(); a.s("…"); a.s(id); …; msg := a.end().
+type textArena struct {
+	b     strings.Builder
+	begin int
+}
+
+// Chunks start small (a small environment's report is small) and double
+// up to the largest.
+const (
+	arenaFirstChunk = 4 << 10
+	arenaChunk      = 64 << 10
+)
+
+// start begins a message.
+func (t *textArena) start() { t.begin = t.b.Len() }
+
+// grow makes room for n more bytes of the current message, moving the
+// message begun so far to a new chunk if the current one is full (the old
+// chunk keeps the strings already returned).
+func (t *textArena) grow(n int) {
+	if t.b.Len()+n <= t.b.Cap() {
+		return
+	}
+	cur := t.b.String()[t.begin:]
+	size := max(min(2*t.b.Cap(), arenaChunk), arenaFirstChunk, 2*(len(cur)+n))
+	t.b = strings.Builder{}
+	t.b.Grow(size)
+	t.b.WriteString(cur)
+	t.begin = 0
+}
+
+func (t *textArena) s(v string) *textArena {
+	t.grow(len(v))
+	t.b.WriteString(v)
+	return t
+}
+
+func (t *textArena) int(n int) *textArena {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(n), 10)
+	t.grow(len(d))
+	t.b.Write(d)
+	return t
+}
+
+// end returns the message written since start.
+func (t *textArena) end() string {
+	s := t.b.String()[t.begin:]
+	t.begin = t.b.Len()
+	return s
+}
+
+// words returns the concatenation of parts, written into the arena.
+func (t *textArena) words(parts ...string) string {
+	t.start()
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	t.grow(n)
+	for _, p := range parts {
+		t.b.WriteString(p)
+	}
+	return t.end()
+}
+
+// passNode is pass(concatenation of parts, id) for a node's check: the
+// message in the arena, the resources the node's shared []string{id}.
+func (a *awsInput) passNode(id string, parts ...string) Check {
+	return Check{Status: StatusPass, Message: a.text.words(parts...), Resources: a.resOf(id)}
+}
+
+// list writes items as andList does: "a", "a and b", "a, b and c".
+func (t *textArena) list(items []string) *textArena {
+	for i, it := range items {
+		switch {
+		case i == 0:
+		case i == len(items)-1:
+			t.s(" and ")
+		default:
+			t.s(", ")
+		}
+		t.s(it)
+	}
+	return t
+}
+
+// resSlab hands out the resources of many checks from shared backing
+// arrays, each a slice of its own with no room past its end (so that an
+// append copies rather than writes into the next check's resources).
+type resSlab []string
+
+func (r *resSlab) of(ids ...string) []string {
+	if len(*r)+len(ids) > cap(*r) {
+		*r = make([]string, 0, max(256, 2*len(ids)))
+	}
+	start := len(*r)
+	*r = append(*r, ids...)
+	return (*r)[start:len(*r):len(*r)]
+}
+
+// with is of(append([]string{id}, rest...)...).
+func (r *resSlab) with(id string, rest []string) []string {
+	n := 1 + len(rest)
+	if len(*r)+n > cap(*r) {
+		*r = make([]string, 0, max(256, 2*n))
+	}
+	start := len(*r)
+	*r = append(append(*r, id), rest...)
+	return (*r)[start : start+n : start+n]
+}
