@@ -19,6 +19,7 @@ import (
 	"github.com/psaas/appliance-intake/pkg/localstack"
 	"github.com/psaas/appliance-intake/pkg/notify"
 	"github.com/psaas/appliance-intake/pkg/store"
+	"github.com/psaas/appliance-intake/pkg/store/storetest"
 	"github.com/psaas/appliance-intake/pkg/verify"
 	"github.com/psaas/appliance-intake/pkg/workflow"
 )
@@ -67,7 +68,7 @@ type sesEmail struct {
 // emailsFrom returns what kumo's SES accepted from sender.
 func emailsFrom(t *testing.T, sender string) []sesEmail {
 	t.Helper()
-	resp, err := http.Get(kumoSrv.URL + "/kumo/ses/v2/sent-emails")
+	resp, err := http.Get(storetest.Kumo().URL + "/kumo/ses/v2/sent-emails")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func notifyTasks(t *testing.T, st *store.Store, hook *slackHook, cfg install.Con
 	if hook != nil {
 		cfg.Slack = notify.NewSlack(hook.URL+"/services/T1/B1/secret", notify.SlackOptions{Timeout: time.Second, BaseDelay: 10 * time.Millisecond})
 	}
-	mailer := notify.NewMailer(sesv2.NewFromConfig(localstack.AWSConfig(kumoSrv.URL)), sender)
+	mailer := notify.NewMailer(sesv2.NewFromConfig(localstack.AWSConfig(storetest.Kumo().URL)), sender)
 	return install.New(st, mailer, cfg), sender
 }
 
