@@ -78,15 +78,6 @@ type WebhookPoster interface {
 	Post(ctx context.Context, msg *slack.WebhookMessage) (int, error)
 }
 
-// FailingSlack is a Slack channel that is configured but cannot work, e.g.
-// because its webhook secret could not be read at start: every delivery
-// fails with err, recorded like any other failure, and email still goes.
-func FailingSlack(err error) WebhookPoster { return failingSlack{err} }
-
-type failingSlack struct{ err error }
-
-func (f failingSlack) Post(context.Context, *slack.WebhookMessage) (int, error) { return 0, f.err }
-
 // Audience is who hears of one stage change.
 type Audience struct {
 	// PM is the project manager's address: they get the email with the

@@ -198,7 +198,7 @@ func TestEveryChannelOutcomeIsReported(t *testing.T) {
 			[]string{"email: skipped (no project manager address or sender configured)", "slack: sent"}},
 		{"no sender", notify.NewMailer(nil, ""), nil, notify.Audience{PM: "pm@example.com"},
 			[]string{"email to pm@example.com: skipped (no sender configured)"}},
-		{"SES refuses", failingMailer{errors.New("send email: MessageRejected")}, notify.FailingSlack(errors.New("slack webhook: read secret arn:x: AccessDenied")),
+		{"SES refuses", failingMailer{errors.New("send email: MessageRejected")}, notify.NewLazySlack(&countingSecrets{value: func(int) (string, error) { return "", errors.New("AccessDenied") }}, "arn:x", fast),
 			notify.Audience{PM: "pm@example.com"},
 			[]string{"email to pm@example.com: failed: send email: MessageRejected", "slack: failed: slack webhook: read secret arn:x: AccessDenied"}},
 		{"a panicking channel", panickyMailer{}, notify.NewSlack(ok.url(), fast), notify.Audience{PM: "pm@example.com"},
