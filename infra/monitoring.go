@@ -44,7 +44,7 @@ type LogMetric struct {
 }
 
 // LogMetrics are the log-based metrics. The lines come from slog's JSON
-// handler (pkg/awsx.Logger): pkg/notify's Notifier.Announce logs
+// handler (pkg/awsx/boot.Logger): pkg/notify's Notifier.Announce logs
 // "notification" with the outcome of every delivery, and pkg/install's
 // Tasks.Notify logs "workflow event" with the event of every stage change.
 var LogMetrics = []LogMetric{

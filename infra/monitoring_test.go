@@ -301,7 +301,7 @@ func (m mailer) Send(context.Context, notify.Email) (string, error) {
 }
 
 // TestLogMetricsMatchTheLogLines runs the real notify step (pkg/install,
-// pkg/notify) with the functions' JSON logging (pkg/awsx.Logger is slog's
+// pkg/notify) with the functions' JSON logging (pkg/awsx/boot.Logger is slog's
 // JSON handler) and counts its lines the way the metric filters do: a
 // renamed message or field makes the alarms blind, and this fails.
 func TestLogMetricsMatchTheLogLines(t *testing.T) {

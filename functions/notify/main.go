@@ -21,17 +21,18 @@ import (
 
 	"github.com/psaas/appliance-intake/pkg/approval"
 	"github.com/psaas/appliance-intake/pkg/awsx"
+	"github.com/psaas/appliance-intake/pkg/awsx/boot"
 	"github.com/psaas/appliance-intake/pkg/install"
 	"github.com/psaas/appliance-intake/pkg/notify"
 	"github.com/psaas/appliance-intake/pkg/store"
 )
 
 func main() {
-	log, env, cfg := awsx.Boot("TABLE_NAME", "SIGNING_KEY_SECRET_ARN", "PUBLIC_BASE_URL")
+	log, env, cfg := boot.Boot("TABLE_NAME", "SIGNING_KEY_SECRET_ARN", "PUBLIC_BASE_URL")
 	ctx := context.Background()
-	st := store.New(awsx.NewDynamoDBOps(cfg), env["TABLE_NAME"])
+	st := store.New(boot.NewDynamoDBOps(cfg), env["TABLE_NAME"])
 	approvals, err := approval.FromEnv(ctx, cfg, st, log)
-	awsx.Must(log, err)
+	boot.Must(log, err)
 	// Slack is optional. A webhook secret that cannot be read does not stop
 	// the function: email still goes, and the Slack delivery is recorded
 	// as failed with the reason (and the next one reads the secret again).

@@ -20,15 +20,16 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/psaas/appliance-intake/pkg/awsx"
+	"github.com/psaas/appliance-intake/pkg/awsx/boot"
 	"github.com/psaas/appliance-intake/pkg/intake"
 	"github.com/psaas/appliance-intake/pkg/store"
 )
 
 func main() {
-	log, env, cfg := awsx.Boot("TABLE_NAME", "STATE_MACHINE_ARN")
+	log, env, cfg := boot.Boot("TABLE_NAME", "STATE_MACHINE_ARN")
 	grace, err := graceFromEnv(os.Getenv("RESUME_GRACE_SECONDS"))
-	awsx.Must(log, err)
-	r := intake.NewResumer(store.New(awsx.NewDynamoDBOps(cfg), env["TABLE_NAME"]), awsx.NewSFNOps(cfg),
+	boot.Must(log, err)
+	r := intake.NewResumer(store.New(boot.NewDynamoDBOps(cfg), env["TABLE_NAME"]), awsx.NewSFNOps(cfg),
 		intake.ResumerConfig{StateMachineArn: env["STATE_MACHINE_ARN"], Grace: grace, Logger: log})
 	// The event (a scheduled event) carries nothing the sweep needs.
 	lambda.Start(func(ctx context.Context, _ json.RawMessage) (intake.SweepResult, error) {

@@ -78,10 +78,6 @@ func newLazyService(sm secretReader, keyArn string, tasks taskResponder, st appr
 	})}, nil
 }
 
-// Service returns the approval service, reading the signing key if no
-// read has succeeded yet.
-func (l *LazyService) Service(ctx context.Context) (*Service, error) { return l.svc.Get(ctx) }
-
 // Open is Service.Open.
 func (l *LazyService) Open(ctx context.Context, r OpenRequest) (Link, error) {
 	s, err := l.svc.Get(ctx)

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
-	"github.com/psaas/appliance-intake/pkg/awsx"
+	"github.com/psaas/appliance-intake/pkg/awsx/boot"
 	"github.com/psaas/appliance-intake/pkg/store"
 )
 
@@ -163,7 +163,7 @@ func TestFromEnvMakesNoAWSCallAtInit(t *testing.T) {
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}, nil
 		})}
-	l, err := FromEnv(context.Background(), cfg, store.New(awsx.NewDynamoDBOps(cfg), "table"), nil)
+	l, err := FromEnv(context.Background(), cfg, store.New(boot.NewDynamoDBOps(cfg), "table"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

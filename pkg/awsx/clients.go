@@ -6,18 +6,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
-	"github.com/psaas/appliance-intake/pkg/awsx/boot"
 )
 
 // Clients reduced to the operations the functions call: see
 // boot.DynamoDBOps for why.
-
-// DynamoDBOps is DynamoDB reduced to what pkg/store calls (store.DB).
-type DynamoDBOps = boot.DynamoDBOps
-
-// NewDynamoDBOps returns the operations of DynamoDB(cfg).
-func NewDynamoDBOps(cfg aws.Config) DynamoDBOps { return boot.NewDynamoDBOps(cfg) }
 
 // SFNOps is Step Functions reduced to starting an execution (intake) and
 // answering a task token (approvals).
