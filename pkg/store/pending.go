@@ -96,37 +96,27 @@ func (s *Store) stampPending(ctx context.Context, id string, version int, at tim
 // others once they are old enough.
 func (s *Store) Pending(ctx context.Context, limit int) ([]PendingVersion, error) {
 	var out []PendingVersion
-	var start map[string]types.AttributeValue
-	for {
-		page, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			KeyConditionExpression:    aws.String("pk = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: PendingPartition}},
-			ExclusiveStartKey:         start,
-			ConsistentRead:            aws.Bool(true),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("query pending versions: %w", err)
+	err := s.queryItems(ctx, "pending versions", &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: PendingPartition}},
+		ConsistentRead:            aws.Bool(true),
+	}, func(item map[string]types.AttributeValue) (bool, error) {
+		var it pendingItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return false, fmt.Errorf("decode pending marker: %w", err)
 		}
-		for _, item := range page.Items {
-			var it pendingItem
-			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-				return nil, fmt.Errorf("decode pending marker: %w", err)
-			}
-			p := PendingVersion{SubmissionID: it.SubmissionID, Version: it.Version, StoredAt: parseStamp(it.StoredAt)}
-			if it.StartedAt != "" {
-				p.StartedAt = parseStamp(it.StartedAt)
-			}
-			out = append(out, p)
-			if limit > 0 && len(out) >= limit {
-				return out, nil
-			}
+		p := PendingVersion{SubmissionID: it.SubmissionID, Version: it.Version, StoredAt: parseStamp(it.StoredAt)}
+		if it.StartedAt != "" {
+			p.StartedAt = parseStamp(it.StartedAt)
 		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		start = page.LastEvaluatedKey
+		out = append(out, p)
+		return limit <= 0 || len(out) < limit, nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // ClearPending removes a version's marker. Removing a marker that is

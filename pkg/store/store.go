@@ -315,6 +315,27 @@ func transactionConflict(err error) bool {
 	return conflict
 }
 
+// queryItems runs a query page by page, handing each item to each until it
+// answers false; a failed query is reported as "query <what>", errors of
+// each as they are.
+func (s *Store) queryItems(ctx context.Context, what string, in *dynamodb.QueryInput, each func(map[string]types.AttributeValue) (bool, error)) error {
+	for {
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return fmt.Errorf("query %s: %w", what, err)
+		}
+		for _, item := range page.Items {
+			if more, err := each(item); err != nil || !more {
+				return err
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -364,49 +385,41 @@ func (m metaItem) submission() Submission {
 func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
 	var rec Record
 	found := false
-	var start map[string]types.AttributeValue
-	for {
-		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			KeyConditionExpression:    aws.String("pk = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: subPK(id)}},
-			ExclusiveStartKey:         start,
-			ConsistentRead:            aws.Bool(true),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("query submission %s: %w", id, err)
-		}
-		for _, item := range out.Items {
-			sk := item["sk"].(*types.AttributeValueMemberS).Value
-			switch {
-			case sk == "META":
-				var m metaItem
-				if err := attributevalue.UnmarshalMap(item, &m); err != nil {
-					return nil, fmt.Errorf("decode submission %s: %w", id, err)
-				}
-				rec.Submission = m.submission()
-				found = true
-			case strings.HasPrefix(sk, "VER#"):
-				var v versionItem
-				if err := attributevalue.UnmarshalMap(item, &v); err != nil {
-					return nil, fmt.Errorf("decode version: %w", err)
-				}
-				rec.Versions = append(rec.Versions, v.version(false))
-			case strings.HasPrefix(sk, "EVT#"):
-				var e eventItem
-				if err := attributevalue.UnmarshalMap(item, &e); err != nil {
-					return nil, fmt.Errorf("decode event: %w", err)
-				}
-				rec.History = append(rec.History, Event{At: parseStamp(e.At), Version: e.Version, Status: e.Status,
-					Stage: e.Stage, Actor: e.Actor, Detail: e.Detail, ReportKey: e.ReportKey})
-			case strings.HasPrefix(sk, "REPORT#"):
-				rec.Reports = append(rec.Reports, sk)
+	err := s.queryItems(ctx, "submission "+id, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: subPK(id)}},
+		ConsistentRead:            aws.Bool(true),
+	}, func(item map[string]types.AttributeValue) (bool, error) {
+		sk := item["sk"].(*types.AttributeValueMemberS).Value
+		switch {
+		case sk == "META":
+			var m metaItem
+			if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+				return false, fmt.Errorf("decode submission %s: %w", id, err)
 			}
+			rec.Submission = m.submission()
+			found = true
+		case strings.HasPrefix(sk, "VER#"):
+			var v versionItem
+			if err := attributevalue.UnmarshalMap(item, &v); err != nil {
+				return false, fmt.Errorf("decode version: %w", err)
+			}
+			rec.Versions = append(rec.Versions, v.version(false))
+		case strings.HasPrefix(sk, "EVT#"):
+			var e eventItem
+			if err := attributevalue.UnmarshalMap(item, &e); err != nil {
+				return false, fmt.Errorf("decode event: %w", err)
+			}
+			rec.History = append(rec.History, Event{At: parseStamp(e.At), Version: e.Version, Status: e.Status,
+				Stage: e.Stage, Actor: e.Actor, Detail: e.Detail, ReportKey: e.ReportKey})
+		case strings.HasPrefix(sk, "REPORT#"):
+			rec.Reports = append(rec.Reports, sk)
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		start = out.LastEvaluatedKey
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !found {
 		return nil, fmt.Errorf("submission %s: %w", id, ErrNotFound)

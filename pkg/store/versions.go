@@ -96,35 +96,28 @@ type StoredReport struct {
 // Reports returns every report of a submission, oldest version first.
 func (s *Store) Reports(ctx context.Context, id string) ([]StoredReport, error) {
 	var out []StoredReport
-	var start map[string]types.AttributeValue
-	for {
-		page, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:              &s.table,
-			KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pk":     &types.AttributeValueMemberS{Value: subPK(id)},
-				":prefix": &types.AttributeValueMemberS{Value: "REPORT#"},
-			},
-			ExclusiveStartKey: start,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("query reports of %s: %w", id, err)
+	err := s.queryItems(ctx, "reports of "+id, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":     &types.AttributeValueMemberS{Value: subPK(id)},
+			":prefix": &types.AttributeValueMemberS{Value: "REPORT#"},
+		},
+	}, func(item map[string]types.AttributeValue) (bool, error) {
+		var r reportItem
+		if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+			return false, fmt.Errorf("decode report: %w", err)
 		}
-		for _, item := range page.Items {
-			var r reportItem
-			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
-				return nil, fmt.Errorf("decode report: %w", err)
-			}
-			parts := strings.Split(r.SK, "#") // REPORT#00001#dev
-			if len(parts) != 3 {
-				continue
-			}
-			v, _ := strconv.Atoi(parts[1])
-			out = append(out, StoredReport{Key: r.SK, Version: v, Environment: parts[2], Report: []byte(r.Report)})
+		parts := strings.Split(r.SK, "#") // REPORT#00001#dev
+		if len(parts) != 3 {
+			return true, nil
 		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		start = page.LastEvaluatedKey
+		v, _ := strconv.Atoi(parts[1])
+		out = append(out, StoredReport{Key: r.SK, Version: v, Environment: parts[2], Report: []byte(r.Report)})
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
