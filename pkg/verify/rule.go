@@ -247,9 +247,18 @@ func internalError(what string) Check {
 func stamp(id, requirement string, severity Severity, checks []Check) []Check {
 	for i := range checks {
 		c := &checks[i]
-		c.ID = cmp.Or(c.ID, id)
-		c.Requirement = cmp.Or(c.Requirement, requirement)
-		c.Severity = cmp.Or(c.Severity, severity)
+		// Written only when empty: most checks of a large environment
+		// are placed with their rule's values already, and a pointer
+		// written while the collector marks costs a write barrier.
+		if c.ID == "" {
+			c.ID = id
+		}
+		if c.Requirement == "" {
+			c.Requirement = requirement
+		}
+		if c.Severity == "" {
+			c.Severity = severity
+		}
 		if c.Resources == nil {
 			c.Resources = []string{}
 		}
