@@ -165,6 +165,11 @@ type awsInput struct {
 	cur *nodeFacts
 	// slab, when a rule sets it, holds the resources of its checks.
 	slab *resSlab
+	// rule is the rule being evaluated: perNode fills its id, requirement
+	// and severity into each check before placing it, so that stamp has
+	// nothing left to write into the placed checks (each pointer written
+	// there while the collector marks costs a write barrier).
+	rule *awsRule
 }
 
 func (r awsRule) rule() Rule {
@@ -187,7 +192,7 @@ func (r awsRule) rule() Rule {
 			if c, failed := sourceError(in.Inventory, env, r.Sources...); failed {
 				return []Check{c}
 			}
-			return r.eval(&awsInput{Input: in, inv: in.Inventory, env: env})
+			return r.eval(&awsInput{Input: in, inv: in.Inventory, env: env, rule: &r})
 		},
 	}
 }
@@ -273,10 +278,11 @@ type nodeSet struct {
 	declared []string
 	live     []inventory.Instance
 	skips    []Check
-	// facts are the live nodes' addresses, subnets, VPC and zone, by id,
-	// worked out once for every rule that reads them; factsSlab holds
-	// them in live order.
-	facts     map[string]*nodeFacts
+	// factsSlab holds the live nodes' addresses, subnets, VPC and zone,
+	// in live order, worked out once for every rule that reads them;
+	// facts indexes it by id (positions, not pointers: a map without
+	// pointers is not scanned by the collector).
+	facts     map[string]int32
 	factsSlab []nodeFacts
 	// liveIdx is, per declared id, its position in live, or -1.
 	liveIdx []int
@@ -305,12 +311,15 @@ func (a *awsInput) factsOf(inst *inventory.Instance) *nodeFacts {
 // is built on first use (rules that go node by node set awsInput.cur).
 func (ns *nodeSet) factsOf(id string) *nodeFacts {
 	if ns.facts == nil {
-		ns.facts = make(map[string]*nodeFacts, len(ns.factsSlab))
+		ns.facts = make(map[string]int32, len(ns.factsSlab))
 		for i := range ns.factsSlab {
-			ns.facts[ns.live[i].ID] = &ns.factsSlab[i]
+			ns.facts[ns.live[i].ID] = int32(i)
 		}
 	}
-	return ns.facts[id]
+	if i, ok := ns.facts[id]; ok {
+		return &ns.factsSlab[i]
+	}
+	return nil
 }
 
 // resOf returns []string{id}, shared when id is a live node.
@@ -346,34 +355,35 @@ func (a *awsInput) nodeSet() *nodeSet {
 			ns.live = append(ns.live, inst)
 		}
 	}
-	// Every live node's facts, worked out once into shared backing arrays.
+	// Every live node's facts, worked out once into one backing array of
+	// strings: the ids first (each node's resources), then each node's
+	// addresses and subnets.
 	facts := make([]nodeFacts, len(ns.live))
 	ns.factsSlab = facts
-	ids := make([]string, len(ns.live))
 	n := 0
 	for i := range ns.live {
-		n += 1 + len(ns.live[i].Interfaces)
+		n += 2 * (1 + len(ns.live[i].Interfaces))
 	}
-	ips := make([]string, 0, n)
-	subnets := make([]string, 0, n)
+	strs := make([]string, len(ns.live), len(ns.live)+n)
+	ids, rest := strs, strs[len(ns.live):]
 	for i := range ns.live {
 		inst := &ns.live[i]
 		f := &facts[i]
 		f.idx = i
 		ids[i] = inst.ID
 		f.res = ids[i : i+1 : i+1]
-		start := len(ips)
-		ips = appendPrivateIPs(ips, inst)
-		if len(ips) > start {
-			f.ips = ips[start:len(ips):len(ips)]
+		start := len(rest)
+		rest = appendPrivateIPs(rest, inst)
+		if len(rest) > start {
+			f.ips = rest[start:len(rest):len(rest)]
 		}
-		start = len(subnets)
-		subnets = appendSubnets(subnets, inst)
-		if len(subnets) > start {
-			f.subnets = subnets[start:len(subnets):len(subnets)]
+		start = len(rest)
+		rest = appendSubnets(rest, inst)
+		if len(rest) > start {
+			f.subnets = rest[start:len(rest):len(rest)]
 		}
-		f.vpc = a.computeVpc(*inst, f.subnets)
-		f.az = a.computeAz(*inst, f.subnets)
+		f.vpc = a.computeVpc(inst, f.subnets)
+		f.az = a.computeAz(inst, f.subnets)
 	}
 	a.Input.nodes = ns
 	return ns
@@ -417,7 +427,11 @@ func (a *awsInput) perNode(f func(*inventory.Instance) Check) []Check {
 	ns := a.nodeSet()
 	for i := range live {
 		a.cur = &ns.factsSlab[i]
-		checks = append(checks, f(&live[i]))
+		c := f(&live[i])
+		if r := a.rule; r != nil {
+			c = stampOne(c, r.ID, r.Requirement, r.Severity)
+		}
+		checks = append(checks, c)
 	}
 	a.cur = nil
 	return checks
@@ -451,10 +465,10 @@ func (a *awsInput) vpcOf(inst *inventory.Instance) string {
 	if f := a.factsOf(inst); f != nil {
 		return f.vpc
 	}
-	return a.computeVpc(*inst, a.computeSubnets(*inst))
+	return a.computeVpc(inst, a.computeSubnets(inst))
 }
 
-func (a *awsInput) computeVpc(inst inventory.Instance, subnets []string) string {
+func (a *awsInput) computeVpc(inst *inventory.Instance, subnets []string) string {
 	if v := strings.TrimSpace(inst.VpcID); v != "" {
 		return v
 	}
@@ -472,11 +486,11 @@ func (a *awsInput) subnetsOf(inst *inventory.Instance) []string {
 	if f := a.factsOf(inst); f != nil {
 		return f.subnets
 	}
-	return a.computeSubnets(*inst)
+	return a.computeSubnets(inst)
 }
 
-func (a *awsInput) computeSubnets(inst inventory.Instance) []string {
-	if out := appendSubnets(nil, &inst); len(out) > 0 {
+func (a *awsInput) computeSubnets(inst *inventory.Instance) []string {
+	if out := appendSubnets(nil, inst); len(out) > 0 {
 		return out
 	}
 	return nil
@@ -503,10 +517,10 @@ func (a *awsInput) azOf(inst *inventory.Instance) string {
 	if f := a.factsOf(inst); f != nil {
 		return f.az
 	}
-	return a.computeAz(*inst, a.computeSubnets(*inst))
+	return a.computeAz(inst, a.computeSubnets(inst))
 }
 
-func (a *awsInput) computeAz(inst inventory.Instance, subnets []string) string {
+func (a *awsInput) computeAz(inst *inventory.Instance, subnets []string) string {
 	if az := strings.TrimSpace(inst.AvailabilityZone); az != "" {
 		return az
 	}
