@@ -13,14 +13,19 @@ import (
 // immutable, as strings.Builder's do by the same means: a large
 // environment's thousands of per-node messages cost a few chunk
 // allocations instead of one allocation each (plus the intermediate
-// strings of concatenation). A plain byte slice rather than a
-// strings.Builder: appending to it is inlined, which halves the cost of a
-// message of several parts.
+// strings of concatenation).
+//
+// The chunk is a fixed slice and the bytes used a count: writing a part
+// copies bytes and moves the count, and no pointer is stored except when
+// a chunk is replaced. (Storing a slice header back per part, as an
+// append does, costs a write barrier each time while the collector
+// marks: a tenth of the time of the per-node rules.)
 //
 // Usage: a.start(); a.s("…"); a.s(id); …; msg := a.end().
 type textArena struct {
-	buf   []byte
-	begin int
+	chunk []byte // its whole length is room; chunk[:n] is written
+	n     int
+	begin int // where the message being written starts
 }
 
 // Chunks start small (a small environment's report is small) and double
@@ -31,39 +36,40 @@ const (
 )
 
 // start begins a message.
-func (t *textArena) start() { t.begin = len(t.buf) }
+func (t *textArena) start() { t.begin = t.n }
 
-// grow moves the message begun so far to a new chunk with room for n more
-// bytes (the old chunk keeps the strings already returned).
-func (t *textArena) grow(n int) {
-	cur := t.buf[t.begin:]
-	size := max(min(2*cap(t.buf), arenaChunk), arenaFirstChunk, 2*(len(cur)+n))
-	t.buf = append(make([]byte, 0, size), cur...)
-	t.begin = 0
+// grow moves the message begun so far to a new chunk with room for more
+// more bytes (the old chunk keeps the strings already returned).
+func (t *textArena) grow(more int) {
+	cur := t.chunk[t.begin:t.n]
+	size := max(min(2*len(t.chunk), arenaChunk), arenaFirstChunk, 2*(len(cur)+more))
+	chunk := make([]byte, size)
+	t.n = copy(chunk, cur)
+	t.chunk, t.begin = chunk, 0
 }
 
 func (t *textArena) s(v string) *textArena {
-	if len(t.buf)+len(v) > cap(t.buf) {
+	if t.n+len(v) > len(t.chunk) {
 		t.grow(len(v))
 	}
-	t.buf = append(t.buf, v...)
+	t.n += copy(t.chunk[t.n:], v)
 	return t
 }
 
 func (t *textArena) int(n int) *textArena {
 	var digits [20]byte
 	d := strconv.AppendInt(digits[:0], int64(n), 10)
-	if len(t.buf)+len(d) > cap(t.buf) {
+	if t.n+len(d) > len(t.chunk) {
 		t.grow(len(d))
 	}
-	t.buf = append(t.buf, d...)
+	t.n += copy(t.chunk[t.n:], d)
 	return t
 }
 
 // end returns the message written since start.
 func (t *textArena) end() string {
-	msg := t.buf[t.begin:]
-	t.begin = len(t.buf)
+	msg := t.chunk[t.begin:t.n]
+	t.begin = t.n
 	if len(msg) == 0 {
 		return ""
 	}
@@ -78,11 +84,11 @@ func (t *textArena) words(parts ...string) string {
 	for _, p := range parts {
 		n += len(p)
 	}
-	if len(t.buf)+n > cap(t.buf) {
+	if t.n+n > len(t.chunk) {
 		t.grow(n)
 	}
 	for _, p := range parts {
-		t.buf = append(t.buf, p...)
+		t.n += copy(t.chunk[t.n:], p)
 	}
 	return t.end()
 }
