@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"net/netip"
@@ -528,18 +529,80 @@ var netClusterPortsRule = awsRule{
 // with the square of the nodes.
 const maxPeersListed = 10
 
-// clusterPeer is a node as a source of cluster traffic.
-type clusterPeer struct {
-	id, ip string // who() is "i-… (10.0.1.5)"
-	sgs    []string
-	addrs  []netip.Addr
+// clusterPeers are the live nodes as sources of cluster traffic, by their
+// position in live.
+type clusterPeers struct {
+	live  []inventory.Instance
+	facts []nodeFacts // the node set's, in live order
+	// addrs are the peers' private addresses, parsed, peer i's at
+	// addrs[at[i]:at[i+1]]: parsed on first need, as only rules with
+	// CIDR sources read them.
+	addrs []netip.Addr
+	at    []int
+}
+
+func (p *clusterPeers) addrsOf(i int) []netip.Addr {
+	if p.at == nil {
+		p.at = make([]int, len(p.live)+1)
+		p.addrs = make([]netip.Addr, 0, len(p.live))
+		for j := range p.live {
+			for _, ip := range p.facts[j].ips {
+				if addr, err := netip.ParseAddr(strings.TrimSpace(ip)); err == nil {
+					p.addrs = append(p.addrs, addr.Unmap())
+				}
+			}
+			p.at[j+1] = len(p.addrs)
+		}
+	}
+	return p.addrs[p.at[i]:p.at[i+1]]
+}
+
+// who names peer i in messages: "i-… (10.0.1.5)".
+func (p *clusterPeers) who(i int) string {
+	if ips := p.facts[i].ips; len(ips) > 0 {
+		return p.live[i].ID + " (" + ips[0] + ")"
+	}
+	return p.live[i].ID
+}
+
+// writeOthers writes the peers a pass message of node self names: the
+// first maxPeersListed other nodes, as peerList words them ("a, b, … and
+// 290 more"). self -1 leaves out no one but counts one node out of the
+// total, which words the list of every node past the first maxPeersListed.
+func writeOthers(t *textArena, live []inventory.Instance, self int) {
+	total := len(live) - 1
+	listed := min(total, maxPeersListed)
+	items := listed // the names, and "N more" when some are left out
+	if total > listed {
+		items++
+	}
+	k := 0
+	sep := func() {
+		switch {
+		case k == 0:
+		case k == items-1:
+			t.s(" and ")
+		default:
+			t.s(", ")
+		}
+		k++
+	}
+	for j := 0; k < listed; j++ {
+		if j != self {
+			sep()
+			t.s(live[j].ID)
+		}
+	}
+	if total > listed {
+		sep()
+		t.int(total - listed).s(" more")
+	}
 }
 
 // portCoverage is, for the nodes sharing one set of security groups (so
-// one set of inbound rules), what each peer lacks of one port range.
+// one set of inbound rules), what the peers lack of one port range.
 type portCoverage struct {
 	keys    []string // the distinct gaps, as spansString words
-	peerKey []int    // per peer (live order): index into keys, -1 when nothing lacks
 	members [][]int  // per key: the peers lacking it, in live order
 }
 
@@ -552,7 +615,10 @@ type groupCoverage struct {
 	sgs     []string // the groups, each once
 	groups  string   // "sg-1, sg-2", or "no security group"
 	labels  string   // "27017, 7777, …"
-	allOK   bool     // no port lacks anything from any peer
+	// passMid is the words of a pass between the node's id and the
+	// peers: " (sg-1, sg-2) accepts every cluster port (27017, …) from ".
+	passMid string
+	allOK   bool // no port lacks anything from any peer
 }
 
 // clusterPortChecks appends to checks its verdicts that every node accepts
@@ -561,51 +627,24 @@ type groupCoverage struct {
 //
 // It stays linear in the nodes: a node's rules come from its security
 // groups, so what each peer lacks is worked out once per distinct set of
-// groups (the nodes of a cluster usually share one), with the peers'
-// addresses parsed once; each node then reads its own verdict off its set's
-// coverage, leaving itself out.
+// groups (the nodes of a cluster usually share one); each node then reads
+// its own verdict off its set's coverage, leaving itself out.
 func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRange, checks []Check) []Check {
-	peers := make([]clusterPeer, len(live))
-	var addrs []netip.Addr // the peers' addresses, one backing array
-	ns := a.nodeSet()
-	for i := range live {
-		n := &live[i]
-		a.cur = &ns.factsSlab[i]
-		ips := a.ipsOf(n)
-		a.cur = nil
-		p := clusterPeer{id: n.ID, sgs: n.SecurityGroupIDs}
-		if len(ips) > 0 {
-			p.ip = ips[0]
-		}
-		if addrs == nil {
-			addrs = make([]netip.Addr, 0, len(live)*len(ips)+1)
-		}
-		start := len(addrs)
-		for _, ip := range ips {
-			if addr, err := netip.ParseAddr(strings.TrimSpace(ip)); err == nil {
-				addrs = append(addrs, addr.Unmap())
-			}
-		}
-		if len(addrs) > start {
-			p.addrs = addrs[start:len(addrs):len(addrs)]
-		}
-		peers[i] = p
-	}
-	// The peers a pass message names, the same for every node that is not
-	// among them.
-	var listed []string
-	for i := 0; i < len(peers) && i <= maxPeersListed; i++ {
-		listed = append(listed, peers[i].id)
-	}
-	sharedOthers := ""
-	if len(peers)-1 > maxPeersListed {
-		sharedOthers = peerList(listed[:maxPeersListed], len(peers)-1)
-	}
+	peers := &clusterPeers{live: live, facts: a.nodeSet().factsSlab}
+	// The peers every node past the first maxPeersListed names, and the
+	// period after them, written once (in the arena, as a part of later
+	// messages rather than one of its own).
+	a.text.start()
+	writeOthers(&a.text, live, -1)
+	sharedTail := a.text.s(".").end()
 	byGroups := map[string]*groupCoverage{}
 	var cov *groupCoverage // the previous node's, usually this one's too
 	var covSGs []string
-	slab := new(resSlab)
-	for i, n := range live {
+	// Room for every node's resources, when they share the first one's
+	// groups.
+	slab := make(resSlab, 0, len(live)*(1+len(live[0].SecurityGroupIDs)))
+	for i := range live {
+		n := &live[i]
 		if cov == nil || !slices.Equal(covSGs, n.SecurityGroupIDs) {
 			key := strings.Join(n.SecurityGroupIDs, "\x00")
 			if cov = byGroups[key]; cov == nil {
@@ -614,43 +653,66 @@ func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRang
 			}
 			covSGs = n.SecurityGroupIDs
 		}
-		others := sharedOthers
-		if i <= maxPeersListed || others == "" {
-			var names []string
-			for j := 0; j < len(peers) && len(names) < maxPeersListed; j++ {
-				if j != i {
-					names = append(names, peers[j].id)
-				}
-			}
-			others = peerList(names, len(peers)-1)
-		}
-		if cov.allOK {
-			// clusterPortCheck's pass, in the arena.
-			checks = append(checks, Check{Status: StatusPass, Resources: slab.with(n.ID, cov.sgs),
-				Message: a.text.words(n.ID, " (", cov.groups, ") accepts every cluster port (", cov.labels, ") from ", others, ".")})
+		if !cov.allOK {
+			a.text.start()
+			writeOthers(&a.text, live, i)
+			checks = append(checks, clusterPortCheck(n.ID, i, peers, cov, ports, a.text.end()))
 			continue
 		}
-		checks = append(checks, clusterPortCheck(n, i, peers, cov, ports, others))
+		// The pass of clusterPortCheck, in the arena.
+		var msg string
+		if i >= maxPeersListed {
+			msg = a.text.words(n.ID, cov.passMid, sharedTail)
+		} else {
+			a.text.start()
+			a.text.s(n.ID).s(cov.passMid)
+			writeOthers(&a.text, live, i)
+			msg = a.text.s(".").end()
+		}
+		checks = append(checks, Check{Status: StatusPass, Resources: slab.with(n.ID, cov.sgs), Message: msg})
 	}
 	return checks
 }
 
-// who names the peer in messages: "i-… (10.0.1.5)".
-func (p clusterPeer) who() string {
-	if p.ip == "" {
-		return p.id
-	}
-	return p.id + " (" + p.ip + ")"
-}
-
-// openRule is an inbound rule that opens some of a port range.
+// openRule is an inbound rule that opens some of a cluster port.
 type openRule struct {
-	span         portSpan
 	sourceGroups []string
 	prefixes     []netip.Prefix
+	spans        []portSpan // per port: what the rule opens, or noSpan
 }
 
-func (a *awsInput) coverage(sgIDs []string, peers []clusterPeer, ports []PortRange) *groupCoverage {
+// noSpan stands for no port at all.
+var noSpan = portSpan{-1, -1}
+
+// admits reports whether the rule lets traffic in from peer i.
+func (r *openRule) admits(peers *clusterPeers, i int) bool {
+	sgs := peers.live[i].SecurityGroupIDs
+	for _, g := range r.sourceGroups {
+		if slices.Contains(sgs, g) {
+			return true
+		}
+	}
+	if len(r.prefixes) == 0 {
+		return false
+	}
+	for _, addr := range peers.addrsOf(i) {
+		for _, pfx := range r.prefixes {
+			if pfx.Contains(addr) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// coverage works out what each peer lacks of each port under the inbound
+// rules of the groups.
+//
+// What a peer lacks depends only on which rules admit it: peers are sorted
+// into classes by that set of rules (one class when every rule names a
+// group and the nodes share their groups, as a cluster's do), and the gaps
+// are worked out once per class and port.
+func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRange) *groupCoverage {
 	rules, unknown := a.ingress(sgIDs)
 	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgs: nonEmpty(sgIDs...), allOK: true}
 	cov.groups = cmpOrDefault(strings.Join(cov.sgs, ", "), "no security group")
@@ -659,96 +721,107 @@ func (a *awsInput) coverage(sgIDs []string, peers []clusterPeer, ports []PortRan
 		labels[i] = portSpan{p.From, p.To}.String()
 	}
 	cov.labels = strings.Join(labels, ", ")
+	cov.passMid = " (" + cov.groups + ") accepts every cluster port (" + cov.labels + ") from "
 
-	// Which rules admit each peer does not depend on the port: work it out
-	// once, as a bit per rule (the memo below needs rules ≤ 64, as a
-	// node's groups have; beyond, each peer is worked out on its own).
-	sources := make([]openRule, len(rules))
-	for ri, r := range rules {
-		sources[ri] = openRule{sourceGroups: r.SourceGroups, prefixes: prefixesOf(r.CIDRs)}
-	}
-	// A peer with the same groups as the one before it is admitted by
-	// the same rules when no rule names addresses (a cluster's nodes
-	// usually share their groups): sameRow[i] says so, and its row and
-	// keys are the previous peer's.
-	byGroupsOnly := !slices.ContainsFunc(sources, func(r openRule) bool { return len(r.prefixes) > 0 })
-	sameRow := make([]bool, len(peers))
-	admitted := make([]bool, len(peers)*len(rules)) // peer i, rule r: [i*len(rules)+r]
-	for i, peer := range peers {
-		row := admitted[i*len(rules) : (i+1)*len(rules)]
-		if i > 0 && byGroupsOnly && slices.Equal(peer.sgs, peers[i-1].sgs) {
-			sameRow[i] = true
-			copy(row, admitted[(i-1)*len(rules):i*len(rules)])
+	// Only the rules that open some of a cluster port matter: a node's
+	// groups also hold the load balancer's and SSH's rules, often from
+	// CIDRs, which would otherwise make every peer a case of its own.
+	var open []openRule
+	spans := make([]portSpan, 0, len(rules)*len(ports)) // the rules' spans, one backing array
+	for _, r := range rules {
+		start, opensSome := len(spans), false
+		for _, p := range ports {
+			span, ok := opens(r.IngressRule, p.Protocol)
+			if !ok || span.to < p.From || span.from > p.To {
+				span = noSpan // none of p: no part in its gaps
+			} else {
+				opensSome = true
+			}
+			spans = append(spans, span)
+		}
+		if !opensSome {
+			spans = spans[:start]
 			continue
 		}
-		for ri, r := range sources {
-			row[ri] = r.admits(peer)
-		}
+		open = append(open, openRule{sourceGroups: r.SourceGroups, prefixes: prefixesOf(r.CIDRs), spans: spans[start:len(spans):len(spans)]})
 	}
-	for pi, p := range ports {
-		var open []int // rules opening some of p
-		var spans []portSpan
-		for ri, r := range rules {
-			if span, ok := opens(r.IngressRule, p.Protocol); ok {
-				open = append(open, ri)
-				spans = append(spans, span)
+
+	// Each peer's class: the set of open rules admitting it, a bit per
+	// rule. A peer with the same groups as the one before it is in its
+	// class when no rule names addresses.
+	byGroupsOnly := !slices.ContainsFunc(open, func(r openRule) bool { return len(r.prefixes) > 0 })
+	width := (len(open) + 7) / 8
+	row := make([]byte, width)
+	var classRows []byte     // class c's set: classRows[c*width:(c+1)*width]
+	var index map[string]int // set → class, for peers unlike the one before
+	class := make([]int, len(peers.live))
+	classes := 0
+	for i := range peers.live {
+		if i > 0 && byGroupsOnly && slices.Equal(peers.live[i].SecurityGroupIDs, peers.live[i-1].SecurityGroupIDs) {
+			class[i] = class[i-1]
+			continue
+		}
+		clear(row)
+		for ri := range open {
+			if open[ri].admits(peers, i) {
+				row[ri/8] |= 1 << (ri % 8)
 			}
 		}
-		pc := portCoverage{peerKey: make([]int, len(peers))}
-		want := portSpan{p.From, p.To}
-		keyIndex := map[string]int{}
-		memo := map[uint64]int{} // open rules admitting a peer → its key
-		var lastMask uint64      // the previous peer's mask and key
-		lastKey := -1
-		var have []portSpan
-		for i := range peers {
-			if sameRow[i] {
-				pc.peerKey[i] = pc.peerKey[i-1] // the same rules, so the same gaps
-				continue
+		if i > 0 && bytes.Equal(row, classRows[class[i-1]*width:(class[i-1]+1)*width]) {
+			class[i] = class[i-1]
+			continue
+		}
+		c, ok := index[string(row)]
+		if !ok {
+			if index == nil {
+				index = map[string]int{}
 			}
-			var mask uint64
-			for oi, ri := range open {
-				if admitted[i*len(rules)+ri] && oi < 64 {
-					mask |= 1 << oi
-				}
-			}
-			if i > 0 && mask == lastMask && len(open) <= 64 {
-				pc.peerKey[i] = lastKey // as memo[mask] holds
-				continue
-			}
-			if k, ok := memo[mask]; ok && len(open) <= 64 {
-				pc.peerKey[i] = k
-				lastMask, lastKey = mask, k
-				continue
-			}
+			c = classes
+			classes++
+			classRows = append(classRows, row...)
+			index[string(row)] = c
+		}
+		class[i] = c
+	}
+
+	// Each class's gaps in each port, as an index into the port's keys
+	// (-1: none). Classes are numbered in the order of their first peer,
+	// so the keys come in the order of theirs.
+	keyOf := make([]int, classes*len(ports)) // class c, port pi: [c*len(ports)+pi]
+	var have []portSpan
+	for c := range classes {
+		set := classRows[c*width : (c+1)*width]
+		for pi, p := range ports {
 			have = have[:0]
-			for oi, ri := range open {
-				if admitted[i*len(rules)+ri] {
-					have = append(have, spans[oi])
+			for ri := range open {
+				if set[ri/8]&(1<<(ri%8)) != 0 && open[ri].spans[pi] != noSpan {
+					have = append(have, open[ri].spans[pi])
 				}
 			}
 			k := -1
-			if g := gaps(want, have); len(g) > 0 {
+			if g := gaps(portSpan{p.From, p.To}, have); len(g) > 0 {
+				pc := &cov.ports[pi]
 				text := spansString(g)
-				var seen bool
-				if k, seen = keyIndex[text]; !seen {
+				if k = slices.Index(pc.keys, text); k < 0 {
 					k = len(pc.keys)
-					keyIndex[text] = k
 					pc.keys = append(pc.keys, text)
-					pc.members = append(pc.members, nil)
 				}
-			}
-			memo[mask] = k
-			pc.peerKey[i] = k
-			lastMask, lastKey = mask, k
-		}
-		for i, k := range pc.peerKey {
-			if k >= 0 {
-				pc.members[k] = append(pc.members[k], i)
 				cov.allOK = false
 			}
+			keyOf[c*len(ports)+pi] = k
 		}
-		cov.ports[pi] = pc
+	}
+	if cov.allOK {
+		return cov
+	}
+	for pi := range cov.ports {
+		pc := &cov.ports[pi]
+		pc.members = make([][]int, len(pc.keys))
+		for i, c := range class {
+			if k := keyOf[c*len(ports)+pi]; k >= 0 {
+				pc.members[k] = append(pc.members[k], i)
+			}
+		}
 	}
 	return cov
 }
@@ -763,32 +836,12 @@ func prefixesOf(cidrs []string) []netip.Prefix {
 	return out
 }
 
-// admits reports whether the rule lets traffic in from the peer.
-func (r openRule) admits(peer clusterPeer) bool {
-	for _, g := range r.sourceGroups {
-		if slices.Contains(peer.sgs, g) {
-			return true
-		}
-	}
-	for _, pfx := range r.prefixes {
-		for _, addr := range peer.addrs {
-			if pfx.Contains(addr) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // clusterPortCheck is node self's verdict: the peers lacking each port,
 // other than itself, from its groups' coverage. others names the peers
 // for a pass.
-func clusterPortCheck(node inventory.Instance, self int, peers []clusterPeer, cov *groupCoverage, ports []PortRange, others string) Check {
+func clusterPortCheck(id string, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange, others string) Check {
 	resources := make([]string, 0, 1+len(cov.sgs))
-	resources = append(append(resources, node.ID), cov.sgs...)
-	if cov.allOK {
-		return pass(node.ID+" ("+cov.groups+") accepts every cluster port ("+cov.labels+") from "+others+".", resources...)
-	}
+	resources = append(append(resources, id), cov.sgs...)
 	var problems []string
 	for pi, p := range ports {
 		pc := cov.ports[pi]
@@ -819,7 +872,7 @@ func clusterPortCheck(node inventory.Instance, self int, peers []clusterPeer, co
 					continue
 				}
 				if total < maxPeersListed {
-					who = append(who, peers[m].who())
+					who = append(who, peers.who(m))
 				}
 				total++
 			}
@@ -827,15 +880,15 @@ func clusterPortCheck(node inventory.Instance, self int, peers []clusterPeer, co
 		}
 	}
 	if len(problems) > 0 {
-		msg := fmt.Sprintf("%s (%s) does not accept %s.", node.ID, cov.groups, strings.Join(problems, "; "))
+		msg := fmt.Sprintf("%s (%s) does not accept %s.", id, cov.groups, strings.Join(problems, "; "))
 		if len(cov.unknown) > 0 {
 			msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(cov.unknown, ", "))
 		}
 		return fail(msg,
-			fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", node.ID),
+			fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", id),
 			resources...)
 	}
-	return pass(node.ID+" ("+cov.groups+") accepts every cluster port ("+cov.labels+") from "+others+".", resources...)
+	return pass(id+cov.passMid+others+".", resources...)
 }
 
 // peerList names the first peers of total: "a, b and c", or beyond
