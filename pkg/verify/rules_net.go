@@ -19,14 +19,44 @@ var netEgressRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcRouteTables},
 	eval: func(a *awsInput) []Check {
-		a.slab = new(resSlab)
-		return a.perNode(a.egress)
+		// Room for the resources of every node's pass: its id and table.
+		slab := make(resSlab, 0, 2*len(a.nodeSet().live))
+		a.slab = &slab
+		ways := make([]egressWay, len(a.inv.RouteTables))
+		return a.perNode(func(inst *inventory.Instance) Check { return a.egress(inst, ways) })
 	},
 }
 
+// egressWay is the way out through one route table, worked out once for
+// the nodes whose subnets it routes (a cluster's nodes share a table or a
+// few): the words of a node's pass after its address.
+type egressWay struct {
+	done bool
+	// nat follows the node's address when the default route leads to a
+	// NAT gateway; igw follows its public IP when the route leads to an
+	// internet gateway. Empty otherwise (egress words those cases).
+	nat, igw string
+}
+
+func newEgressWay(rt *inventory.RouteTable) egressWay {
+	w := egressWay{done: true}
+	route := defaultRoute(rt)
+	if route == nil || strings.EqualFold(route.State, "blackhole") {
+		return w
+	}
+	switch kind, target := routeTarget(*route); kind {
+	case "nat":
+		w.nat = ") reaches the internet through NAT gateway " + target + " (route table " + rt.ID + ")."
+	case "igw":
+		w.igw = " and internet gateway " + target + " (route table " + rt.ID + ")."
+	}
+	return w
+}
+
 // egress judges one node's way out: a private address, and a default route
-// that leads to the internet from where the node sits.
-func (a *awsInput) egress(inst *inventory.Instance) Check {
+// that leads to the internet from where the node sits. ways holds the
+// route tables' ways out, by the table's index, as worked out so far.
+func (a *awsInput) egress(inst *inventory.Instance, ways []egressWay) Check {
 	id := inst.ID
 	ips := a.ipsOf(inst)
 	if len(ips) == 0 {
@@ -38,23 +68,22 @@ func (a *awsInput) egress(inst *inventory.Instance) Check {
 	if len(subnets) > 0 {
 		subnet = subnets[0]
 	}
-	rt := a.routeTable(subnets, a.vpcOf(inst))
-	if rt != nil && a.slab != nil {
-		// The common cases, worded as below, in the arena.
-		if route := defaultRoute(rt); route != nil && !strings.EqualFold(route.State, "blackhole") {
-			kind, target := routeTarget(*route)
-			pub := publicIP(inst)
-			var via string
-			switch {
-			case kind == "nat":
-				via = " reaches the internet through NAT gateway "
-			case kind == "igw" && pub != "":
-				via = " reaches the internet through its public IP " + pub + " and internet gateway "
-			}
-			if via != "" {
-				c := Check{Status: StatusPass, Resources: a.slab.of(id, rt.ID)}
-				c.Message = a.text.words(id, " (", ips[0], ")", via, target, " (route table ", rt.ID, ").")
-				return c
+	var rt *inventory.RouteTable
+	if i := a.routeTable(subnets, a.vpcOf(inst)); i >= 0 {
+		rt = &a.inv.RouteTables[i]
+		w := &ways[i]
+		if !w.done {
+			*w = newEgressWay(rt)
+		}
+		// The common passes, in the arena: a NAT gateway, or an internet
+		// gateway for a node with a public IP.
+		switch {
+		case w.nat != "":
+			return Check{Status: StatusPass, Resources: a.slab.of(id, rt.ID), Message: a.text.words(id, " (", ips[0], w.nat)}
+		case w.igw != "":
+			if pub := publicIP(inst); pub != "" {
+				return Check{Status: StatusPass, Resources: a.slab.of(id, rt.ID),
+					Message: a.text.words(id, " (", ips[0], ") reaches the internet through its public IP ", pub, w.igw)}
 			}
 		}
 	}
@@ -76,13 +105,11 @@ func (a *awsInput) egress(inst *inventory.Instance) Check {
 			fmt.Sprintf("Point the 0.0.0.0/0 route of %s at a working NAT gateway (or internet gateway with a public IP on the node).", rt.ID),
 			id, rt.ID)
 	}
-	pub := publicIP(inst)
+	// A NAT gateway, and an internet gateway for a node with a public IP,
+	// passed above.
 	via := "(route table " + rt.ID + ")"
 	switch kind {
 	case "igw":
-		if pub != "" {
-			return pass(node+" reaches the internet through its public IP "+pub+" and internet gateway "+target+" "+via+".", id, rt.ID)
-		}
 		if st := strings.ToLower(strings.TrimSpace(inst.State)); st != "running" && st != "" {
 			// AWS releases an automatic public IP when the instance stops
 			// and assigns a new one when it starts.
@@ -91,8 +118,6 @@ func (a *awsInput) egress(inst *inventory.Instance) Check {
 		return fail(fmt.Sprintf("%s has no public IP, but its subnet %s routes 0.0.0.0/0 to internet gateway %s %s, which carries only traffic of public addresses: the node has no way out.", node, subnet, target, via),
 			fmt.Sprintf("Route 0.0.0.0/0 of %s's subnet to a NAT gateway in a public subnet, or give %s an Elastic IP.", id, id),
 			id, rt.ID)
-	case "nat":
-		return pass(node+" reaches the internet through NAT gateway "+target+" "+via+".", id, rt.ID)
 	case "tgw":
 		return pass(fmt.Sprintf("%s reaches out through transit gateway %s %s, to your network's NAT or proxy.", node, target, via), id, rt.ID)
 	case "vgw":
@@ -105,32 +130,34 @@ func (a *awsInput) egress(inst *inventory.Instance) Check {
 		id, rt.ID)
 }
 
-// routeTable returns the table that routes the subnets' traffic: the one
-// explicitly associated with one of them, else the VPC's main table.
-func (a *awsInput) routeTable(subnets []string, vpc string) *inventory.RouteTable {
+// routeTable returns the index of the table that routes the subnets'
+// traffic: the one explicitly associated with one of them, else the VPC's
+// main table; -1 when none does.
+func (a *awsInput) routeTable(subnets []string, vpc string) int {
 	for _, sn := range subnets {
-		for i, rt := range a.inv.RouteTables {
-			if slices.Contains(rt.SubnetIDs, sn) {
-				return &a.inv.RouteTables[i]
+		for i := range a.inv.RouteTables {
+			if slices.Contains(a.inv.RouteTables[i].SubnetIDs, sn) {
+				return i
 			}
 		}
 	}
 	var mains []int
-	for i, rt := range a.inv.RouteTables {
+	for i := range a.inv.RouteTables {
+		rt := &a.inv.RouteTables[i]
 		if !rt.Main {
 			continue
 		}
 		if vpc != "" && strings.EqualFold(rt.VpcID, vpc) {
-			return &a.inv.RouteTables[i]
+			return i
 		}
 		if rt.VpcID == "" || vpc == "" {
 			mains = append(mains, i)
 		}
 	}
 	if len(mains) == 1 {
-		return &a.inv.RouteTables[mains[0]]
+		return mains[0]
 	}
-	return nil
+	return -1
 }
 
 func defaultRoute(rt *inventory.RouteTable) *inventory.Route {
