@@ -331,6 +331,8 @@ var netIsolationRule = awsRule{
 		if o := a.Other(); o != nil {
 			otherVpc = strings.TrimSpace(o.VpcID)
 		}
+		// The words after a passing node's id, the same for every node.
+		inVpc := " runs in the declared VPC " + vpc + "."
 		checks := a.perNode(func(inst *inventory.Instance) Check {
 			got := a.vpcOf(inst)
 			switch {
@@ -341,8 +343,8 @@ var netIsolationRule = awsRule{
 					Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
 					Resources:   []string{inst.ID},
 				}
-			case strings.EqualFold(got, vpc):
-				return a.passNode(inst.ID, inst.ID, " runs in the declared VPC ", vpc, ".")
+			case got == vpc || strings.EqualFold(got, vpc):
+				return a.passNode(inst.ID, inst.ID, inVpc)
 			case otherVpc != "" && strings.EqualFold(got, otherVpc):
 				return fail(fmt.Sprintf("%s runs in %s, the %s VPC, not in the declared %s VPC %s: Production and non-Production must be on completely isolated networks.", inst.ID, got, otherName, a.name(), vpc),
 					fmt.Sprintf("Run the %s node in its own VPC %s (relaunch it in one of its subnets).", a.name(), vpc), inst.ID)
@@ -975,7 +977,12 @@ var netLBPortsRule = awsRule{
 		verdicts := map[string]*lbPortsVerdict{}
 		var last *lbPortsVerdict // the previous node's, usually this one's too
 		var lastSGs []string
+		// Room for every node's resources, when they share the first
+		// one's groups.
 		slab := new(resSlab)
+		if live := a.nodeSet().live; len(live) > 0 {
+			*slab = make(resSlab, 0, len(live)*(1+len(live[0].SecurityGroupIDs)))
+		}
 		checks := a.perNode(func(node *inventory.Instance) Check {
 			v := last
 			if v == nil || !slices.Equal(lastSGs, node.SecurityGroupIDs) {
@@ -1024,6 +1031,9 @@ func (v *lbPortsVerdict) check(id string) Check {
 	return c
 }
 
+// isSet reports whether a source is named (nonEmpty keeps such values).
+func isSet(v string) bool { return v != "" }
+
 // lbPortsVerdict checks that nodes with these groups accept the load
 // balancer's ports from some source: a Network Load Balancer preserves the
 // clients' addresses, so the source is the clients' range, and for DEV the
@@ -1037,11 +1047,11 @@ func (a *awsInput) lbPortsVerdict(sgIDs []string) *lbPortsVerdict {
 		}
 		var have []portSpan
 		for _, r := range rules {
-			if span, ok := opens(r.IngressRule, p.Protocol); ok && (len(nonEmpty(r.CIDRs...)) > 0 || len(nonEmpty(r.SourceGroups...)) > 0) {
+			if span, ok := opens(r.IngressRule, p.Protocol); ok && (slices.ContainsFunc(r.CIDRs, isSet) || slices.ContainsFunc(r.SourceGroups, isSet)) {
 				have = append(have, span)
 			}
 		}
-		label := fmt.Sprintf("%s %s", p.Protocol, portSpan{p.From, p.To})
+		label := p.Protocol + " " + portSpan{p.From, p.To}.String()
 		switch g := gaps(portSpan{p.From, p.To}, have); {
 		case len(g) == 0:
 			open = append(open, label)
