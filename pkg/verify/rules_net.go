@@ -550,11 +550,12 @@ func cidrHolds(cidr string, ips []string) bool {
 // sgsOf returns the groups attached to the nodes, sorted, each once.
 func sgsOf(nodes []inventory.Instance) []string {
 	var out []string
-	for i, n := range nodes {
-		if i > 0 && slices.Equal(n.SecurityGroupIDs, nodes[i-1].SecurityGroupIDs) {
+	for i := range nodes {
+		sgs := nodes[i].SecurityGroupIDs
+		if i > 0 && slices.Equal(sgs, nodes[i-1].SecurityGroupIDs) {
 			continue // the nodes of a cluster usually share their groups
 		}
-		for _, g := range n.SecurityGroupIDs {
+		for _, g := range sgs {
 			if g != "" && !slices.Contains(out, g) {
 				out = append(out, g)
 			}
@@ -1096,11 +1097,11 @@ var netSSHRule = awsRule{
 		if len(a.declaredIDs()) == 0 {
 			return []Check{noNodes()}
 		}
-		live, _ := a.nodes()
-		if len(live) == 0 {
+		ns := a.nodeSet()
+		if len(ns.live) == 0 {
 			return []Check{skip("Not checked: none of the declared instances exists (see VM-EXISTS).")}
 		}
-		return a.ssh(live)
+		return a.ssh(ns)
 	},
 }
 
@@ -1109,13 +1110,13 @@ var netSSHRule = awsRule{
 // or the cluster's own group), and so do ranges inside the VPC when the
 // jump host is outside it: that is node-to-node maintenance, which the
 // requirements list between cluster nodes.
-func (a *awsInput) ssh(live []inventory.Instance) []Check {
+func (a *awsInput) ssh(ns *nodeSet) []Check {
 	port := a.Config.MaintenancePort
-	sgIDs := sgsOf(live)
+	sgIDs := sgsOf(ns.live)
 	jumpText := strings.TrimSpace(a.env.JumpHostCidr)
 	jump, jumpOK := parseCIDR(jumpText)
 	jumpOK = jumpOK && jump.Bits() > 0 && strings.Contains(jumpText, "/")
-	internal := a.vpcRanges(live)
+	internal := a.vpcRanges(ns)
 	exemptInternal := len(internal) > 0 && !(jumpOK && slices.ContainsFunc(internal, func(o netip.Prefix) bool { return o.Overlaps(jump) }))
 
 	var checks []Check
@@ -1184,12 +1185,14 @@ func (a *awsInput) ssh(live []inventory.Instance) []Check {
 
 // vpcRanges returns the address ranges of the nodes' VPC: the destinations
 // of its route tables' local routes, and the nodes' subnets.
-func (a *awsInput) vpcRanges(live []inventory.Instance) []netip.Prefix {
-	vpcs := map[string]bool{}
+func (a *awsInput) vpcRanges(ns *nodeSet) []netip.Prefix {
+	var vpcs []string // lower case, each once: the nodes share one VPC, or a few
 	last := ""
-	for i := range live {
-		if v := a.vpcOf(&live[i]); v != "" && v != last {
-			vpcs[strings.ToLower(v)] = true
+	for i := range ns.factsSlab {
+		if v := ns.factsSlab[i].vpc; v != "" && v != last {
+			if lower := strings.ToLower(v); !slices.Contains(vpcs, lower) {
+				vpcs = append(vpcs, lower)
+			}
 			last = v
 		}
 	}
@@ -1200,7 +1203,7 @@ func (a *awsInput) vpcRanges(live []inventory.Instance) []netip.Prefix {
 		}
 	}
 	for _, rt := range a.inv.RouteTables {
-		if rt.VpcID != "" && !vpcs[strings.ToLower(rt.VpcID)] {
+		if rt.VpcID != "" && !slices.Contains(vpcs, strings.ToLower(rt.VpcID)) {
 			continue
 		}
 		for _, r := range rt.Routes {
@@ -1210,8 +1213,8 @@ func (a *awsInput) vpcRanges(live []inventory.Instance) []netip.Prefix {
 		}
 	}
 	var seen []string // subnets added: a cluster's nodes share a few
-	for i := range live {
-		for _, sn := range a.subnetsOf(&live[i]) {
+	for i := range ns.factsSlab {
+		for _, sn := range ns.factsSlab[i].subnets {
 			if !slices.Contains(seen, sn) {
 				seen = append(seen, sn)
 				add(a.inv.Subnets[sn].CidrBlock)
