@@ -701,9 +701,12 @@ func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRang
 	// The peers every node past the first maxPeersListed names, and the
 	// period after them, written once (in the arena, as a part of later
 	// messages rather than one of its own).
-	a.text.start()
-	writeOthers(&a.text, live, -1)
-	sharedTail := a.text.s(".").end()
+	sharedTail := ""
+	if len(live) > maxPeersListed {
+		a.text.start()
+		writeOthers(&a.text, live, -1)
+		sharedTail = a.text.s(".").end()
+	}
 	byGroups := map[string]*groupCoverage{}
 	var cov *groupCoverage // the previous node's, usually this one's too
 	var covSGs []string
@@ -721,12 +724,12 @@ func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRang
 			covSGs = n.SecurityGroupIDs
 		}
 		if !cov.allOK {
-			a.text.start()
-			writeOthers(&a.text, live, i)
-			checks = append(checks, clusterPortCheck(n.ID, i, peers, cov, ports, a.text.end()))
-			continue
+			if c, failed := clusterPortFailure(n.ID, i, peers, cov, ports); failed {
+				checks = append(checks, c)
+				continue
+			}
 		}
-		// The pass of clusterPortCheck, in the arena.
+		// A pass: the node accepts every port from every other node.
 		var msg string
 		if i >= maxPeersListed {
 			msg = a.text.words(n.ID, cov.passMid, sharedTail)
@@ -903,12 +906,10 @@ func prefixesOf(cidrs []string) []netip.Prefix {
 	return out
 }
 
-// clusterPortCheck is node self's verdict: the peers lacking each port,
-// other than itself, from its groups' coverage. others names the peers
-// for a pass.
-func clusterPortCheck(id string, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange, others string) Check {
-	resources := make([]string, 0, 1+len(cov.sgs))
-	resources = append(append(resources, id), cov.sgs...)
+// clusterPortFailure is node self's failure: the peers lacking each port,
+// other than itself, from its groups' coverage; false when the other
+// nodes lack nothing (only self does).
+func clusterPortFailure(id string, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange) (Check, bool) {
 	var problems []string
 	for pi, p := range ports {
 		pc := cov.ports[pi]
@@ -946,16 +947,18 @@ func clusterPortCheck(id string, self int, peers *clusterPeers, cov *groupCovera
 			problems = append(problems, fmt.Sprintf("%s from %s", label, peerList(who, total)))
 		}
 	}
-	if len(problems) > 0 {
-		msg := fmt.Sprintf("%s (%s) does not accept %s.", id, cov.groups, strings.Join(problems, "; "))
-		if len(cov.unknown) > 0 {
-			msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(cov.unknown, ", "))
-		}
-		return fail(msg,
-			fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", id),
-			resources...)
+	if len(problems) == 0 {
+		return Check{}, false
 	}
-	return pass(id+cov.passMid+others+".", resources...)
+	msg := fmt.Sprintf("%s (%s) does not accept %s.", id, cov.groups, strings.Join(problems, "; "))
+	if len(cov.unknown) > 0 {
+		msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(cov.unknown, ", "))
+	}
+	resources := make([]string, 0, 1+len(cov.sgs))
+	resources = append(append(resources, id), cov.sgs...)
+	return fail(msg,
+		fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", id),
+		resources...), true
 }
 
 // peerList names the first peers of total: "a, b and c", or beyond
