@@ -748,11 +748,11 @@ func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRang
 type openRule struct {
 	sourceGroups []string
 	prefixes     []netip.Prefix
-	spans        []portSpan // per port: what the rule opens, or noSpan
+	spans        []portSpan // per port: what the rule opens; from noPort when none of it
 }
 
-// noSpan stands for no port at all.
-var noSpan = portSpan{-1, -1}
+// noPort marks a span of no port (opens returns none below 0).
+const noPort = -1
 
 // admits reports whether the rule lets traffic in from peer i.
 func (r *openRule) admits(peers *clusterPeers, i int) bool {
@@ -803,7 +803,7 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 		for _, p := range ports {
 			span, ok := opens(r.IngressRule, p.Protocol)
 			if !ok || span.to < p.From || span.from > p.To {
-				span = noSpan // none of p: no part in its gaps
+				span = portSpan{noPort, noPort} // none of p: no part in its gaps
 			} else {
 				opensSome = true
 			}
@@ -864,7 +864,7 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 		for pi, p := range ports {
 			have = have[:0]
 			for ri := range open {
-				if set[ri/8]&(1<<(ri%8)) != 0 && open[ri].spans[pi] != noSpan {
+				if set[ri/8]&(1<<(ri%8)) != 0 && open[ri].spans[pi].from != noPort {
 					have = append(have, open[ri].spans[pi])
 				}
 			}
