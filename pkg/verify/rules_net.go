@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"net/netip"
@@ -18,14 +19,44 @@ var netEgressRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcRouteTables},
 	eval: func(a *awsInput) []Check {
-		a.slab = new(resSlab)
-		return a.perNode(a.egress)
+		// Room for the resources of every node's pass: its id and table.
+		slab := make(resSlab, 0, 2*len(a.nodeSet().live))
+		a.slab = &slab
+		ways := make([]egressWay, len(a.inv.RouteTables))
+		return a.perNode(func(inst *inventory.Instance) Check { return a.egress(inst, ways) })
 	},
 }
 
+// egressWay is the way out through one route table, worked out once for
+// the nodes whose subnets it routes (a cluster's nodes share a table or a
+// few): the words of a node's pass after its address.
+type egressWay struct {
+	done bool
+	// nat follows the node's address when the default route leads to a
+	// NAT gateway; igw follows its public IP when the route leads to an
+	// internet gateway. Empty otherwise (egress words those cases).
+	nat, igw string
+}
+
+func newEgressWay(rt *inventory.RouteTable) egressWay {
+	w := egressWay{done: true}
+	route := defaultRoute(rt)
+	if route == nil || strings.EqualFold(route.State, "blackhole") {
+		return w
+	}
+	switch kind, target := routeTarget(*route); kind {
+	case "nat":
+		w.nat = ") reaches the internet through NAT gateway " + target + " (route table " + rt.ID + ")."
+	case "igw":
+		w.igw = " and internet gateway " + target + " (route table " + rt.ID + ")."
+	}
+	return w
+}
+
 // egress judges one node's way out: a private address, and a default route
-// that leads to the internet from where the node sits.
-func (a *awsInput) egress(inst *inventory.Instance) Check {
+// that leads to the internet from where the node sits. ways holds the
+// route tables' ways out, by the table's index, as worked out so far.
+func (a *awsInput) egress(inst *inventory.Instance, ways []egressWay) Check {
 	id := inst.ID
 	ips := a.ipsOf(inst)
 	if len(ips) == 0 {
@@ -37,23 +68,22 @@ func (a *awsInput) egress(inst *inventory.Instance) Check {
 	if len(subnets) > 0 {
 		subnet = subnets[0]
 	}
-	rt := a.routeTable(subnets, a.vpcOf(inst))
-	if rt != nil && a.slab != nil {
-		// The common cases, worded as below, in the arena.
-		if route := defaultRoute(rt); route != nil && !strings.EqualFold(route.State, "blackhole") {
-			kind, target := routeTarget(*route)
-			pub := publicIP(inst)
-			var via string
-			switch {
-			case kind == "nat":
-				via = " reaches the internet through NAT gateway "
-			case kind == "igw" && pub != "":
-				via = " reaches the internet through its public IP " + pub + " and internet gateway "
-			}
-			if via != "" {
-				c := Check{Status: StatusPass, Resources: a.slab.of(id, rt.ID)}
-				c.Message = a.text.words(id, " (", ips[0], ")", via, target, " (route table ", rt.ID, ").")
-				return c
+	var rt *inventory.RouteTable
+	if i := a.routeTable(subnets, a.vpcOf(inst)); i >= 0 {
+		rt = &a.inv.RouteTables[i]
+		w := &ways[i]
+		if !w.done {
+			*w = newEgressWay(rt)
+		}
+		// The common passes, in the arena: a NAT gateway, or an internet
+		// gateway for a node with a public IP.
+		switch {
+		case w.nat != "":
+			return Check{Status: StatusPass, Resources: a.slab.of(id, rt.ID), Message: a.text.words(id, " (", ips[0], w.nat)}
+		case w.igw != "":
+			if pub := publicIP(inst); pub != "" {
+				return Check{Status: StatusPass, Resources: a.slab.of(id, rt.ID),
+					Message: a.text.words(id, " (", ips[0], ") reaches the internet through its public IP ", pub, w.igw)}
 			}
 		}
 	}
@@ -75,13 +105,11 @@ func (a *awsInput) egress(inst *inventory.Instance) Check {
 			fmt.Sprintf("Point the 0.0.0.0/0 route of %s at a working NAT gateway (or internet gateway with a public IP on the node).", rt.ID),
 			id, rt.ID)
 	}
-	pub := publicIP(inst)
+	// A NAT gateway, and an internet gateway for a node with a public IP,
+	// passed above.
 	via := "(route table " + rt.ID + ")"
 	switch kind {
 	case "igw":
-		if pub != "" {
-			return pass(node+" reaches the internet through its public IP "+pub+" and internet gateway "+target+" "+via+".", id, rt.ID)
-		}
 		if st := strings.ToLower(strings.TrimSpace(inst.State)); st != "running" && st != "" {
 			// AWS releases an automatic public IP when the instance stops
 			// and assigns a new one when it starts.
@@ -90,8 +118,6 @@ func (a *awsInput) egress(inst *inventory.Instance) Check {
 		return fail(fmt.Sprintf("%s has no public IP, but its subnet %s routes 0.0.0.0/0 to internet gateway %s %s, which carries only traffic of public addresses: the node has no way out.", node, subnet, target, via),
 			fmt.Sprintf("Route 0.0.0.0/0 of %s's subnet to a NAT gateway in a public subnet, or give %s an Elastic IP.", id, id),
 			id, rt.ID)
-	case "nat":
-		return pass(node+" reaches the internet through NAT gateway "+target+" "+via+".", id, rt.ID)
 	case "tgw":
 		return pass(fmt.Sprintf("%s reaches out through transit gateway %s %s, to your network's NAT or proxy.", node, target, via), id, rt.ID)
 	case "vgw":
@@ -104,32 +130,34 @@ func (a *awsInput) egress(inst *inventory.Instance) Check {
 		id, rt.ID)
 }
 
-// routeTable returns the table that routes the subnets' traffic: the one
-// explicitly associated with one of them, else the VPC's main table.
-func (a *awsInput) routeTable(subnets []string, vpc string) *inventory.RouteTable {
+// routeTable returns the index of the table that routes the subnets'
+// traffic: the one explicitly associated with one of them, else the VPC's
+// main table; -1 when none does.
+func (a *awsInput) routeTable(subnets []string, vpc string) int {
 	for _, sn := range subnets {
-		for i, rt := range a.inv.RouteTables {
-			if slices.Contains(rt.SubnetIDs, sn) {
-				return &a.inv.RouteTables[i]
+		for i := range a.inv.RouteTables {
+			if slices.Contains(a.inv.RouteTables[i].SubnetIDs, sn) {
+				return i
 			}
 		}
 	}
 	var mains []int
-	for i, rt := range a.inv.RouteTables {
+	for i := range a.inv.RouteTables {
+		rt := &a.inv.RouteTables[i]
 		if !rt.Main {
 			continue
 		}
 		if vpc != "" && strings.EqualFold(rt.VpcID, vpc) {
-			return &a.inv.RouteTables[i]
+			return i
 		}
 		if rt.VpcID == "" || vpc == "" {
 			mains = append(mains, i)
 		}
 	}
 	if len(mains) == 1 {
-		return &a.inv.RouteTables[mains[0]]
+		return mains[0]
 	}
-	return nil
+	return -1
 }
 
 func defaultRoute(rt *inventory.RouteTable) *inventory.Route {
@@ -185,67 +213,104 @@ var netNodesRule = awsRule{
 		if len(ids) == 0 {
 			return []Check{noNodes()}
 		}
-		live, _ := a.nodes()
+		ns := a.nodeSet()
+		live := ns.live
 		if a.Env == checklist.EnvDev {
-			c := a.devNode(ids, live)
+			c := a.devNode(ids, ns)
 			c.Requirement = reqDevInstance
 			return []Check{c}
 		}
 		if len(live) < 2 {
 			return []Check{skip(fmt.Sprintf("Not checked: %s of the PROD nodes exist (see VM-EXISTS).", plural(len(live), "instance")), ids...)}
 		}
-		zones := map[string][]string{}
-		var names, all, unknown []string
-		all = make([]string, 0, len(live))
-		ns := a.nodeSet()
-		for i := range live {
-			inst := &live[i]
-			all = append(all, inst.ID)
-			a.cur = &ns.factsSlab[i]
-			az := a.azOf(inst)
-			a.cur = nil
-			if az == "" {
-				unknown = append(unknown, inst.ID)
-				continue
-			}
-			if _, ok := zones[az]; !ok {
-				names = append(names, az)
-			}
-			zones[az] = append(zones[az], inst.ID)
-		}
-		slices.Sort(names)
-		if len(unknown) > 0 && len(names) < 2 {
-			return []Check{{
-				Status:      StatusError,
-				Message:     fmt.Sprintf("EC2 reports no availability zone for %s, so the spread of the PROD nodes is unknown. This requirement is not verified.", andList(unknown)),
-				Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
-				Resources:   all,
-			}}
-		}
-		if len(names) < 2 {
-			return []Check{fail(
-				fmt.Sprintf("All %d PROD nodes (%s) are in one availability zone, %s: one zone's outage stops the whole cluster.", len(live), strings.Join(all, ", "), names[0]),
-				"Replace one or two nodes with instances in subnets of other availability zones of the VPC, so that the nodes span at least two zones.",
-				all...)}
-		}
-		var spread []string
-		for _, az := range names {
-			spread = append(spread, fmt.Sprintf("%s (%s)", az, strings.Join(zones[az], ", ")))
-		}
-		return []Check{pass(fmt.Sprintf("The PROD nodes are spread over %d availability zones: %s.", len(names), strings.Join(spread, ", ")), all...)}
+		return []Check{a.spread(ns)}
 	},
 }
 
-func (a *awsInput) devNode(ids []string, live []inventory.Instance) Check {
+// spread judges the spread of the PROD nodes over availability zones.
+func (a *awsInput) spread(ns *nodeSet) Check {
+	live, facts := ns.live, ns.factsSlab
+	all := make([]string, len(live))
+	var names []string // the zones, each once
+	unknown := 0
+	for i := range live {
+		all[i] = live[i].ID
+		switch az := facts[i].az; {
+		case az == "":
+			unknown++
+		case !slices.Contains(names, az): // a region has a handful of zones
+			names = append(names, az)
+		}
+	}
+	slices.Sort(names)
+	if unknown > 0 && len(names) < 2 {
+		var ids []string
+		for i := range live {
+			if facts[i].az == "" {
+				ids = append(ids, live[i].ID)
+			}
+		}
+		return Check{
+			Status:      StatusError,
+			Message:     fmt.Sprintf("EC2 reports no availability zone for %s, so the spread of the PROD nodes is unknown. This requirement is not verified.", andList(ids)),
+			Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
+			Resources:   all,
+		}
+	}
+	if len(names) < 2 {
+		return fail(
+			fmt.Sprintf("All %d PROD nodes (%s) are in one availability zone, %s: one zone's outage stops the whole cluster.", len(live), strings.Join(all, ", "), names[0]),
+			"Replace one or two nodes with instances in subnets of other availability zones of the VPC, so that the nodes span at least two zones.",
+			all...)
+	}
+	// "…: us-east-1a (i-1, i-4), us-east-1b (i-2), …": one long message
+	// written at once rather than a list per zone and their joins, in a
+	// builder of its size (local, so appending to it costs no write
+	// barrier, which a part of a message in the arena does).
+	size := len("The PROD nodes are spread over 000 availability zones: .")
+	for _, az := range names {
+		size += len(az) + len(" (), ")
+	}
+	for i := range live {
+		size += len(live[i].ID) + len(", ")
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString("The PROD nodes are spread over ")
+	b.WriteString(strconv.Itoa(len(names)))
+	b.WriteString(" availability zones: ")
+	for k, az := range names {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(az)
+		b.WriteString(" (")
+		first := true
+		for i := range live {
+			if facts[i].az == az {
+				if !first {
+					b.WriteString(", ")
+				}
+				b.WriteString(live[i].ID)
+				first = false
+			}
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(".")
+	return pass(b.String(), all...)
+}
+
+func (a *awsInput) devNode(ids []string, ns *nodeSet) Check {
 	switch {
 	case len(ids) != a.Config.DevNodes:
 		return skip(fmt.Sprintf("Not checked: DEV declares %s (see NODE-COUNT).", plural(len(ids), "instance")), ids...)
-	case len(live) == 0:
+	case len(ns.live) == 0:
 		return skip("Not checked: the DEV node does not exist (see VM-EXISTS).", ids...)
 	}
-	inst := &live[0]
+	inst := &ns.live[0]
 	where := ""
-	if az := a.azOf(inst); az != "" {
+	if az := ns.factsSlab[0].az; az != "" {
 		where = " in " + az
 	}
 	return pass(fmt.Sprintf("DEV is a single node: %s%s.", inst.ID, where), inst.ID)
@@ -266,6 +331,8 @@ var netIsolationRule = awsRule{
 		if o := a.Other(); o != nil {
 			otherVpc = strings.TrimSpace(o.VpcID)
 		}
+		// The words after a passing node's id, the same for every node.
+		inVpc := " runs in the declared VPC " + vpc + "."
 		checks := a.perNode(func(inst *inventory.Instance) Check {
 			got := a.vpcOf(inst)
 			switch {
@@ -276,8 +343,8 @@ var netIsolationRule = awsRule{
 					Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
 					Resources:   []string{inst.ID},
 				}
-			case strings.EqualFold(got, vpc):
-				return a.passNode(inst.ID, inst.ID, " runs in the declared VPC ", vpc, ".")
+			case got == vpc || strings.EqualFold(got, vpc):
+				return a.passNode(inst.ID, inst.ID, inVpc)
 			case otherVpc != "" && strings.EqualFold(got, otherVpc):
 				return fail(fmt.Sprintf("%s runs in %s, the %s VPC, not in the declared %s VPC %s: Production and non-Production must be on completely isolated networks.", inst.ID, got, otherName, a.name(), vpc),
 					fmt.Sprintf("Run the %s node in its own VPC %s (relaunch it in one of its subnets).", a.name(), vpc), inst.ID)
@@ -483,11 +550,12 @@ func cidrHolds(cidr string, ips []string) bool {
 // sgsOf returns the groups attached to the nodes, sorted, each once.
 func sgsOf(nodes []inventory.Instance) []string {
 	var out []string
-	for i, n := range nodes {
-		if i > 0 && slices.Equal(n.SecurityGroupIDs, nodes[i-1].SecurityGroupIDs) {
+	for i := range nodes {
+		sgs := nodes[i].SecurityGroupIDs
+		if i > 0 && slices.Equal(sgs, nodes[i-1].SecurityGroupIDs) {
 			continue // the nodes of a cluster usually share their groups
 		}
-		for _, g := range n.SecurityGroupIDs {
+		for _, g := range sgs {
 			if g != "" && !slices.Contains(out, g) {
 				out = append(out, g)
 			}
@@ -528,18 +596,80 @@ var netClusterPortsRule = awsRule{
 // with the square of the nodes.
 const maxPeersListed = 10
 
-// clusterPeer is a node as a source of cluster traffic.
-type clusterPeer struct {
-	id, ip string // who() is "i-… (10.0.1.5)"
-	sgs    []string
-	addrs  []netip.Addr
+// clusterPeers are the live nodes as sources of cluster traffic, by their
+// position in live.
+type clusterPeers struct {
+	live  []inventory.Instance
+	facts []nodeFacts // the node set's, in live order
+	// addrs are the peers' private addresses, parsed, peer i's at
+	// addrs[at[i]:at[i+1]]: parsed on first need, as only rules with
+	// CIDR sources read them.
+	addrs []netip.Addr
+	at    []int
+}
+
+func (p *clusterPeers) addrsOf(i int) []netip.Addr {
+	if p.at == nil {
+		p.at = make([]int, len(p.live)+1)
+		p.addrs = make([]netip.Addr, 0, len(p.live))
+		for j := range p.live {
+			for _, ip := range p.facts[j].ips {
+				if addr, err := netip.ParseAddr(strings.TrimSpace(ip)); err == nil {
+					p.addrs = append(p.addrs, addr.Unmap())
+				}
+			}
+			p.at[j+1] = len(p.addrs)
+		}
+	}
+	return p.addrs[p.at[i]:p.at[i+1]]
+}
+
+// who names peer i in messages: "i-… (10.0.1.5)".
+func (p *clusterPeers) who(i int) string {
+	if ips := p.facts[i].ips; len(ips) > 0 {
+		return p.live[i].ID + " (" + ips[0] + ")"
+	}
+	return p.live[i].ID
+}
+
+// writeOthers writes the peers a pass message of node self names: the
+// first maxPeersListed other nodes, as peerList words them ("a, b, … and
+// 290 more"). self -1 leaves out no one but counts one node out of the
+// total, which words the list of every node past the first maxPeersListed.
+func writeOthers(t *textArena, live []inventory.Instance, self int) {
+	total := len(live) - 1
+	listed := min(total, maxPeersListed)
+	items := listed // the names, and "N more" when some are left out
+	if total > listed {
+		items++
+	}
+	k := 0
+	sep := func() {
+		switch {
+		case k == 0:
+		case k == items-1:
+			t.s(" and ")
+		default:
+			t.s(", ")
+		}
+		k++
+	}
+	for j := 0; k < listed; j++ {
+		if j != self {
+			sep()
+			t.s(live[j].ID)
+		}
+	}
+	if total > listed {
+		sep()
+		t.int(total - listed).s(" more")
+	}
 }
 
 // portCoverage is, for the nodes sharing one set of security groups (so
-// one set of inbound rules), what each peer lacks of one port range.
+// one set of inbound rules), what the peers lack of one port range.
 type portCoverage struct {
 	keys    []string // the distinct gaps, as spansString words
-	peerKey []int    // per peer (live order): index into keys, -1 when nothing lacks
 	members [][]int  // per key: the peers lacking it, in live order
 }
 
@@ -552,7 +682,10 @@ type groupCoverage struct {
 	sgs     []string // the groups, each once
 	groups  string   // "sg-1, sg-2", or "no security group"
 	labels  string   // "27017, 7777, …"
-	allOK   bool     // no port lacks anything from any peer
+	// passMid is the words of a pass between the node's id and the
+	// peers: " (sg-1, sg-2) accepts every cluster port (27017, …) from ".
+	passMid string
+	allOK   bool // no port lacks anything from any peer
 }
 
 // clusterPortChecks appends to checks its verdicts that every node accepts
@@ -561,51 +694,27 @@ type groupCoverage struct {
 //
 // It stays linear in the nodes: a node's rules come from its security
 // groups, so what each peer lacks is worked out once per distinct set of
-// groups (the nodes of a cluster usually share one), with the peers'
-// addresses parsed once; each node then reads its own verdict off its set's
-// coverage, leaving itself out.
+// groups (the nodes of a cluster usually share one); each node then reads
+// its own verdict off its set's coverage, leaving itself out.
 func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRange, checks []Check) []Check {
-	peers := make([]clusterPeer, len(live))
-	var addrs []netip.Addr // the peers' addresses, one backing array
-	ns := a.nodeSet()
-	for i := range live {
-		n := &live[i]
-		a.cur = &ns.factsSlab[i]
-		ips := a.ipsOf(n)
-		a.cur = nil
-		p := clusterPeer{id: n.ID, sgs: n.SecurityGroupIDs}
-		if len(ips) > 0 {
-			p.ip = ips[0]
-		}
-		if addrs == nil {
-			addrs = make([]netip.Addr, 0, len(live)*len(ips)+1)
-		}
-		start := len(addrs)
-		for _, ip := range ips {
-			if addr, err := netip.ParseAddr(strings.TrimSpace(ip)); err == nil {
-				addrs = append(addrs, addr.Unmap())
-			}
-		}
-		if len(addrs) > start {
-			p.addrs = addrs[start:len(addrs):len(addrs)]
-		}
-		peers[i] = p
-	}
-	// The peers a pass message names, the same for every node that is not
-	// among them.
-	var listed []string
-	for i := 0; i < len(peers) && i <= maxPeersListed; i++ {
-		listed = append(listed, peers[i].id)
-	}
-	sharedOthers := ""
-	if len(peers)-1 > maxPeersListed {
-		sharedOthers = peerList(listed[:maxPeersListed], len(peers)-1)
+	peers := &clusterPeers{live: live, facts: a.nodeSet().factsSlab}
+	// The peers every node past the first maxPeersListed names, and the
+	// period after them, written once (in the arena, as a part of later
+	// messages rather than one of its own).
+	sharedTail := ""
+	if len(live) > maxPeersListed {
+		a.text.start()
+		writeOthers(&a.text, live, -1)
+		sharedTail = a.text.s(".").end()
 	}
 	byGroups := map[string]*groupCoverage{}
 	var cov *groupCoverage // the previous node's, usually this one's too
 	var covSGs []string
-	slab := new(resSlab)
-	for i, n := range live {
+	// Room for every node's resources, when they share the first one's
+	// groups.
+	slab := make(resSlab, 0, len(live)*(1+len(live[0].SecurityGroupIDs)))
+	for i := range live {
+		n := &live[i]
 		if cov == nil || !slices.Equal(covSGs, n.SecurityGroupIDs) {
 			key := strings.Join(n.SecurityGroupIDs, "\x00")
 			if cov = byGroups[key]; cov == nil {
@@ -614,43 +723,66 @@ func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRang
 			}
 			covSGs = n.SecurityGroupIDs
 		}
-		others := sharedOthers
-		if i <= maxPeersListed || others == "" {
-			var names []string
-			for j := 0; j < len(peers) && len(names) < maxPeersListed; j++ {
-				if j != i {
-					names = append(names, peers[j].id)
-				}
+		if !cov.allOK {
+			if c, failed := clusterPortFailure(n.ID, i, peers, cov, ports); failed {
+				checks = append(checks, c)
+				continue
 			}
-			others = peerList(names, len(peers)-1)
 		}
-		if cov.allOK {
-			// clusterPortCheck's pass, in the arena.
-			checks = append(checks, Check{Status: StatusPass, Resources: slab.with(n.ID, cov.sgs),
-				Message: a.text.words(n.ID, " (", cov.groups, ") accepts every cluster port (", cov.labels, ") from ", others, ".")})
-			continue
+		// A pass: the node accepts every port from every other node.
+		var msg string
+		if i >= maxPeersListed {
+			msg = a.text.words(n.ID, cov.passMid, sharedTail)
+		} else {
+			a.text.start()
+			a.text.s(n.ID).s(cov.passMid)
+			writeOthers(&a.text, live, i)
+			msg = a.text.s(".").end()
 		}
-		checks = append(checks, clusterPortCheck(n, i, peers, cov, ports, others))
+		checks = append(checks, Check{Status: StatusPass, Resources: slab.with(n.ID, cov.sgs), Message: msg})
 	}
 	return checks
 }
 
-// who names the peer in messages: "i-… (10.0.1.5)".
-func (p clusterPeer) who() string {
-	if p.ip == "" {
-		return p.id
-	}
-	return p.id + " (" + p.ip + ")"
-}
-
-// openRule is an inbound rule that opens some of a port range.
+// openRule is an inbound rule that opens some of a cluster port.
 type openRule struct {
-	span         portSpan
 	sourceGroups []string
 	prefixes     []netip.Prefix
+	spans        []portSpan // per port: what the rule opens; from noPort when none of it
 }
 
-func (a *awsInput) coverage(sgIDs []string, peers []clusterPeer, ports []PortRange) *groupCoverage {
+// noPort marks a span of no port (opens returns none below 0).
+const noPort = -1
+
+// admits reports whether the rule lets traffic in from peer i.
+func (r *openRule) admits(peers *clusterPeers, i int) bool {
+	sgs := peers.live[i].SecurityGroupIDs
+	for _, g := range r.sourceGroups {
+		if slices.Contains(sgs, g) {
+			return true
+		}
+	}
+	if len(r.prefixes) == 0 {
+		return false
+	}
+	for _, addr := range peers.addrsOf(i) {
+		for _, pfx := range r.prefixes {
+			if pfx.Contains(addr) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// coverage works out what each peer lacks of each port under the inbound
+// rules of the groups.
+//
+// What a peer lacks depends only on which rules admit it: peers are sorted
+// into classes by that set of rules (one class when every rule names a
+// group and the nodes share their groups, as a cluster's do), and the gaps
+// are worked out once per class and port.
+func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRange) *groupCoverage {
 	rules, unknown := a.ingress(sgIDs)
 	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgs: nonEmpty(sgIDs...), allOK: true}
 	cov.groups = cmpOrDefault(strings.Join(cov.sgs, ", "), "no security group")
@@ -659,96 +791,107 @@ func (a *awsInput) coverage(sgIDs []string, peers []clusterPeer, ports []PortRan
 		labels[i] = portSpan{p.From, p.To}.String()
 	}
 	cov.labels = strings.Join(labels, ", ")
+	cov.passMid = " (" + cov.groups + ") accepts every cluster port (" + cov.labels + ") from "
 
-	// Which rules admit each peer does not depend on the port: work it out
-	// once, as a bit per rule (the memo below needs rules ≤ 64, as a
-	// node's groups have; beyond, each peer is worked out on its own).
-	sources := make([]openRule, len(rules))
-	for ri, r := range rules {
-		sources[ri] = openRule{sourceGroups: r.SourceGroups, prefixes: prefixesOf(r.CIDRs)}
-	}
-	// A peer with the same groups as the one before it is admitted by
-	// the same rules when no rule names addresses (a cluster's nodes
-	// usually share their groups): sameRow[i] says so, and its row and
-	// keys are the previous peer's.
-	byGroupsOnly := !slices.ContainsFunc(sources, func(r openRule) bool { return len(r.prefixes) > 0 })
-	sameRow := make([]bool, len(peers))
-	admitted := make([]bool, len(peers)*len(rules)) // peer i, rule r: [i*len(rules)+r]
-	for i, peer := range peers {
-		row := admitted[i*len(rules) : (i+1)*len(rules)]
-		if i > 0 && byGroupsOnly && slices.Equal(peer.sgs, peers[i-1].sgs) {
-			sameRow[i] = true
-			copy(row, admitted[(i-1)*len(rules):i*len(rules)])
+	// Only the rules that open some of a cluster port matter: a node's
+	// groups also hold the load balancer's and SSH's rules, often from
+	// CIDRs, which would otherwise make every peer a case of its own.
+	var open []openRule
+	spans := make([]portSpan, 0, len(rules)*len(ports)) // the rules' spans, one backing array
+	for _, r := range rules {
+		start, opensSome := len(spans), false
+		for _, p := range ports {
+			span, ok := opens(r.IngressRule, p.Protocol)
+			if !ok || span.to < p.From || span.from > p.To {
+				span = portSpan{noPort, noPort} // none of p: no part in its gaps
+			} else {
+				opensSome = true
+			}
+			spans = append(spans, span)
+		}
+		if !opensSome {
+			spans = spans[:start]
 			continue
 		}
-		for ri, r := range sources {
-			row[ri] = r.admits(peer)
-		}
+		open = append(open, openRule{sourceGroups: r.SourceGroups, prefixes: prefixesOf(r.CIDRs), spans: spans[start:len(spans):len(spans)]})
 	}
-	for pi, p := range ports {
-		var open []int // rules opening some of p
-		var spans []portSpan
-		for ri, r := range rules {
-			if span, ok := opens(r.IngressRule, p.Protocol); ok {
-				open = append(open, ri)
-				spans = append(spans, span)
+
+	// Each peer's class: the set of open rules admitting it, a bit per
+	// rule. A peer with the same groups as the one before it is in its
+	// class when no rule names addresses.
+	byGroupsOnly := !slices.ContainsFunc(open, func(r openRule) bool { return len(r.prefixes) > 0 })
+	width := (len(open) + 7) / 8
+	row := make([]byte, width)
+	var classRows []byte     // class c's set: classRows[c*width:(c+1)*width]
+	var index map[string]int // set → class, for peers unlike the one before
+	class := make([]int, len(peers.live))
+	classes := 0
+	for i := range peers.live {
+		if i > 0 && byGroupsOnly && slices.Equal(peers.live[i].SecurityGroupIDs, peers.live[i-1].SecurityGroupIDs) {
+			class[i] = class[i-1]
+			continue
+		}
+		clear(row)
+		for ri := range open {
+			if open[ri].admits(peers, i) {
+				row[ri/8] |= 1 << (ri % 8)
 			}
 		}
-		pc := portCoverage{peerKey: make([]int, len(peers))}
-		want := portSpan{p.From, p.To}
-		keyIndex := map[string]int{}
-		memo := map[uint64]int{} // open rules admitting a peer → its key
-		var lastMask uint64      // the previous peer's mask and key
-		lastKey := -1
-		var have []portSpan
-		for i := range peers {
-			if sameRow[i] {
-				pc.peerKey[i] = pc.peerKey[i-1] // the same rules, so the same gaps
-				continue
+		if i > 0 && bytes.Equal(row, classRows[class[i-1]*width:(class[i-1]+1)*width]) {
+			class[i] = class[i-1]
+			continue
+		}
+		c, ok := index[string(row)]
+		if !ok {
+			if index == nil {
+				index = map[string]int{}
 			}
-			var mask uint64
-			for oi, ri := range open {
-				if admitted[i*len(rules)+ri] && oi < 64 {
-					mask |= 1 << oi
-				}
-			}
-			if i > 0 && mask == lastMask && len(open) <= 64 {
-				pc.peerKey[i] = lastKey // as memo[mask] holds
-				continue
-			}
-			if k, ok := memo[mask]; ok && len(open) <= 64 {
-				pc.peerKey[i] = k
-				lastMask, lastKey = mask, k
-				continue
-			}
+			c = classes
+			classes++
+			classRows = append(classRows, row...)
+			index[string(row)] = c
+		}
+		class[i] = c
+	}
+
+	// Each class's gaps in each port, as an index into the port's keys
+	// (-1: none). Classes are numbered in the order of their first peer,
+	// so the keys come in the order of theirs.
+	keyOf := make([]int, classes*len(ports)) // class c, port pi: [c*len(ports)+pi]
+	var have []portSpan
+	for c := range classes {
+		set := classRows[c*width : (c+1)*width]
+		for pi, p := range ports {
 			have = have[:0]
-			for oi, ri := range open {
-				if admitted[i*len(rules)+ri] {
-					have = append(have, spans[oi])
+			for ri := range open {
+				if set[ri/8]&(1<<(ri%8)) != 0 && open[ri].spans[pi].from != noPort {
+					have = append(have, open[ri].spans[pi])
 				}
 			}
 			k := -1
-			if g := gaps(want, have); len(g) > 0 {
+			if g := gaps(portSpan{p.From, p.To}, have); len(g) > 0 {
+				pc := &cov.ports[pi]
 				text := spansString(g)
-				var seen bool
-				if k, seen = keyIndex[text]; !seen {
+				if k = slices.Index(pc.keys, text); k < 0 {
 					k = len(pc.keys)
-					keyIndex[text] = k
 					pc.keys = append(pc.keys, text)
-					pc.members = append(pc.members, nil)
 				}
-			}
-			memo[mask] = k
-			pc.peerKey[i] = k
-			lastMask, lastKey = mask, k
-		}
-		for i, k := range pc.peerKey {
-			if k >= 0 {
-				pc.members[k] = append(pc.members[k], i)
 				cov.allOK = false
 			}
+			keyOf[c*len(ports)+pi] = k
 		}
-		cov.ports[pi] = pc
+	}
+	if cov.allOK {
+		return cov
+	}
+	for pi := range cov.ports {
+		pc := &cov.ports[pi]
+		pc.members = make([][]int, len(pc.keys))
+		for i, c := range class {
+			if k := keyOf[c*len(ports)+pi]; k >= 0 {
+				pc.members[k] = append(pc.members[k], i)
+			}
+		}
 	}
 	return cov
 }
@@ -763,32 +906,10 @@ func prefixesOf(cidrs []string) []netip.Prefix {
 	return out
 }
 
-// admits reports whether the rule lets traffic in from the peer.
-func (r openRule) admits(peer clusterPeer) bool {
-	for _, g := range r.sourceGroups {
-		if slices.Contains(peer.sgs, g) {
-			return true
-		}
-	}
-	for _, pfx := range r.prefixes {
-		for _, addr := range peer.addrs {
-			if pfx.Contains(addr) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// clusterPortCheck is node self's verdict: the peers lacking each port,
-// other than itself, from its groups' coverage. others names the peers
-// for a pass.
-func clusterPortCheck(node inventory.Instance, self int, peers []clusterPeer, cov *groupCoverage, ports []PortRange, others string) Check {
-	resources := make([]string, 0, 1+len(cov.sgs))
-	resources = append(append(resources, node.ID), cov.sgs...)
-	if cov.allOK {
-		return pass(node.ID+" ("+cov.groups+") accepts every cluster port ("+cov.labels+") from "+others+".", resources...)
-	}
+// clusterPortFailure is node self's failure: the peers lacking each port,
+// other than itself, from its groups' coverage; false when the other
+// nodes lack nothing (only self does).
+func clusterPortFailure(id string, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange) (Check, bool) {
 	var problems []string
 	for pi, p := range ports {
 		pc := cov.ports[pi]
@@ -819,23 +940,25 @@ func clusterPortCheck(node inventory.Instance, self int, peers []clusterPeer, co
 					continue
 				}
 				if total < maxPeersListed {
-					who = append(who, peers[m].who())
+					who = append(who, peers.who(m))
 				}
 				total++
 			}
 			problems = append(problems, fmt.Sprintf("%s from %s", label, peerList(who, total)))
 		}
 	}
-	if len(problems) > 0 {
-		msg := fmt.Sprintf("%s (%s) does not accept %s.", node.ID, cov.groups, strings.Join(problems, "; "))
-		if len(cov.unknown) > 0 {
-			msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(cov.unknown, ", "))
-		}
-		return fail(msg,
-			fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", node.ID),
-			resources...)
+	if len(problems) == 0 {
+		return Check{}, false
 	}
-	return pass(node.ID+" ("+cov.groups+") accepts every cluster port ("+cov.labels+") from "+others+".", resources...)
+	msg := fmt.Sprintf("%s (%s) does not accept %s.", id, cov.groups, strings.Join(problems, "; "))
+	if len(cov.unknown) > 0 {
+		msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(cov.unknown, ", "))
+	}
+	resources := make([]string, 0, 1+len(cov.sgs))
+	resources = append(append(resources, id), cov.sgs...)
+	return fail(msg,
+		fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", id),
+		resources...), true
 }
 
 // peerList names the first peers of total: "a, b and c", or beyond
@@ -858,7 +981,12 @@ var netLBPortsRule = awsRule{
 		verdicts := map[string]*lbPortsVerdict{}
 		var last *lbPortsVerdict // the previous node's, usually this one's too
 		var lastSGs []string
+		// Room for every node's resources, when they share the first
+		// one's groups.
 		slab := new(resSlab)
+		if live := a.nodeSet().live; len(live) > 0 {
+			*slab = make(resSlab, 0, len(live)*(1+len(live[0].SecurityGroupIDs)))
+		}
 		checks := a.perNode(func(node *inventory.Instance) Check {
 			v := last
 			if v == nil || !slices.Equal(lastSGs, node.SecurityGroupIDs) {
@@ -907,6 +1035,9 @@ func (v *lbPortsVerdict) check(id string) Check {
 	return c
 }
 
+// isSet reports whether a source is named (nonEmpty keeps such values).
+func isSet(v string) bool { return v != "" }
+
 // lbPortsVerdict checks that nodes with these groups accept the load
 // balancer's ports from some source: a Network Load Balancer preserves the
 // clients' addresses, so the source is the clients' range, and for DEV the
@@ -920,11 +1051,11 @@ func (a *awsInput) lbPortsVerdict(sgIDs []string) *lbPortsVerdict {
 		}
 		var have []portSpan
 		for _, r := range rules {
-			if span, ok := opens(r.IngressRule, p.Protocol); ok && (len(nonEmpty(r.CIDRs...)) > 0 || len(nonEmpty(r.SourceGroups...)) > 0) {
+			if span, ok := opens(r.IngressRule, p.Protocol); ok && (slices.ContainsFunc(r.CIDRs, isSet) || slices.ContainsFunc(r.SourceGroups, isSet)) {
 				have = append(have, span)
 			}
 		}
-		label := fmt.Sprintf("%s %s", p.Protocol, portSpan{p.From, p.To})
+		label := p.Protocol + " " + portSpan{p.From, p.To}.String()
 		switch g := gaps(portSpan{p.From, p.To}, have); {
 		case len(g) == 0:
 			open = append(open, label)
@@ -969,11 +1100,11 @@ var netSSHRule = awsRule{
 		if len(a.declaredIDs()) == 0 {
 			return []Check{noNodes()}
 		}
-		live, _ := a.nodes()
-		if len(live) == 0 {
+		ns := a.nodeSet()
+		if len(ns.live) == 0 {
 			return []Check{skip("Not checked: none of the declared instances exists (see VM-EXISTS).")}
 		}
-		return a.ssh(live)
+		return a.ssh(ns)
 	},
 }
 
@@ -982,13 +1113,13 @@ var netSSHRule = awsRule{
 // or the cluster's own group), and so do ranges inside the VPC when the
 // jump host is outside it: that is node-to-node maintenance, which the
 // requirements list between cluster nodes.
-func (a *awsInput) ssh(live []inventory.Instance) []Check {
+func (a *awsInput) ssh(ns *nodeSet) []Check {
 	port := a.Config.MaintenancePort
-	sgIDs := sgsOf(live)
+	sgIDs := sgsOf(ns.live)
 	jumpText := strings.TrimSpace(a.env.JumpHostCidr)
 	jump, jumpOK := parseCIDR(jumpText)
 	jumpOK = jumpOK && jump.Bits() > 0 && strings.Contains(jumpText, "/")
-	internal := a.vpcRanges(live)
+	internal := a.vpcRanges(ns)
 	exemptInternal := len(internal) > 0 && !(jumpOK && slices.ContainsFunc(internal, func(o netip.Prefix) bool { return o.Overlaps(jump) }))
 
 	var checks []Check
@@ -1057,12 +1188,14 @@ func (a *awsInput) ssh(live []inventory.Instance) []Check {
 
 // vpcRanges returns the address ranges of the nodes' VPC: the destinations
 // of its route tables' local routes, and the nodes' subnets.
-func (a *awsInput) vpcRanges(live []inventory.Instance) []netip.Prefix {
-	vpcs := map[string]bool{}
+func (a *awsInput) vpcRanges(ns *nodeSet) []netip.Prefix {
+	var vpcs []string // lower case, each once: the nodes share one VPC, or a few
 	last := ""
-	for i := range live {
-		if v := a.vpcOf(&live[i]); v != "" && v != last {
-			vpcs[strings.ToLower(v)] = true
+	for i := range ns.factsSlab {
+		if v := ns.factsSlab[i].vpc; v != "" && v != last {
+			if lower := strings.ToLower(v); !slices.Contains(vpcs, lower) {
+				vpcs = append(vpcs, lower)
+			}
 			last = v
 		}
 	}
@@ -1073,7 +1206,7 @@ func (a *awsInput) vpcRanges(live []inventory.Instance) []netip.Prefix {
 		}
 	}
 	for _, rt := range a.inv.RouteTables {
-		if rt.VpcID != "" && !vpcs[strings.ToLower(rt.VpcID)] {
+		if rt.VpcID != "" && !slices.Contains(vpcs, strings.ToLower(rt.VpcID)) {
 			continue
 		}
 		for _, r := range rt.Routes {
@@ -1083,8 +1216,8 @@ func (a *awsInput) vpcRanges(live []inventory.Instance) []netip.Prefix {
 		}
 	}
 	var seen []string // subnets added: a cluster's nodes share a few
-	for i := range live {
-		for _, sn := range a.subnetsOf(&live[i]) {
+	for i := range ns.factsSlab {
+		for _, sn := range ns.factsSlab[i].subnets {
 			if !slices.Contains(seen, sn) {
 				seen = append(seen, sn)
 				add(a.inv.Subnets[sn].CidrBlock)
