@@ -73,25 +73,13 @@ var vmExistsRule = awsRule{
 		ns := a.nodeSet()
 		checks := a.Input.reserve(len(ids))[:len(ids)]
 		vmZero(checks)
-		t := &a.text
 		for k, id := range ids {
 			c := &checks[k]
-			j := ns.liveIdx[k]
-			if j < 0 {
-				*c = a.instanceState(id)
-			} else if inst, f := &ns.live[j], &ns.factsSlab[j]; inst.State == "running" {
-				// The common case, worded as stateOf does, in place.
-				what, az := strings.TrimSpace(inst.Type), f.az
-				if what != "" && az != "" && az == strings.TrimSpace(az) {
-					t.start()
-					t.s(id).s(" (").s(what).s(" in ").s(az).s(") is running.")
-					vmPass(c, t.end(), f.res)
-				} else {
-					*c = a.stateOf(id, inst, az)
-				}
-			} else {
+			if j := ns.liveIdx[k]; j >= 0 {
 				// A live node: the node set has looked it up already.
-				*c = a.stateOf(id, inst, f.az)
+				a.liveState(c, id, &ns.live[j], &ns.factsSlab[j])
+			} else {
+				*c = a.instanceState(id)
 			}
 			if a.Env == checklist.EnvDev {
 				c.Requirement = reqDevInstance
@@ -99,6 +87,21 @@ var vmExistsRule = awsRule{
 		}
 		return checks
 	},
+}
+
+// liveState makes c, a zeroed check, stateOf the live node inst (facts f),
+// declared as id: the common case (running, of a known type in a known
+// zone) worded in place.
+func (a *awsInput) liveState(c *Check, id string, inst *inventory.Instance, f *nodeFacts) {
+	what := strings.TrimSpace(inst.Type)
+	if inst.State != "running" || what == "" || f.az == "" || f.az != strings.TrimSpace(f.az) {
+		*c = a.stateOf(id, inst, f.az)
+		return
+	}
+	t := &a.text
+	t.start()
+	t.s(id).s(" (").s(what).s(" in ").s(f.az).s(") is running.")
+	vmPass(c, t.end(), f.res)
 }
 
 func (a *awsInput) instanceState(id string) Check {
