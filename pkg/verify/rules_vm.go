@@ -11,6 +11,55 @@ import (
 	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
+// vmRoom lays out the checks of a VM rule that reports on every declared
+// node as perNode does: head checks of the rule's own (for the rule to
+// set), a skip for each declared node that does not exist, one check per
+// live node, and room for one more appended. It returns them, and the live
+// nodes' part, zeroed: room[i] is the check of the node set's live[i].
+//
+// The rule fills room in place, field by field, rather than returning each
+// check by value for perNode to append: a Check (with its seven pointer
+// fields) copied whole costs a bulk write barrier while the collector
+// marks, where a passing node's Status, Message and Resources cost three
+// pointer stores.
+func (a *awsInput) vmRoom(head int) (checks, room []Check) {
+	ns := a.nodeSet()
+	checks = a.Input.reserve(head + len(ns.skips) + len(ns.live) + 1)[:head]
+	for _, c := range ns.skips {
+		c.Resources = slices.Clone(c.Resources)
+		checks = append(checks, c)
+	}
+	n := len(checks)
+	checks = checks[:n+len(ns.live)]
+	room = checks[n:]
+	vmZero(room)
+	return checks, room
+}
+
+// vmZero zeroes the checks that are not zero already. The pool's free
+// space is zero unless a rule reserved room and returned other checks:
+// looking costs a read per field, where clearing costs a write barrier
+// per pointer while the collector marks.
+func vmZero(checks []Check) {
+	for i := range checks {
+		c := &checks[i]
+		if c.ID != "" || c.Requirement != "" || c.Severity != "" || c.Status != "" ||
+			c.Resources != nil || c.Message != "" || c.Remediation != "" {
+			*c = Check{}
+		}
+	}
+}
+
+// vmPass makes c, a zeroed check, a pass.
+func vmPass(c *Check, msg string, res []string) {
+	c.Status, c.Message, c.Resources = StatusPass, msg, res
+}
+
+// vmShapes is how many distinct instance types (VM-SIZE) or lists of drive
+// sizes (VM-STORAGE) a rule judges once for all the nodes that share them;
+// any more are judged node by node.
+const vmShapes = 8
+
 var vmExistsRule = awsRule{
 	ID:          "VM-EXISTS",
 	Requirement: reqProdCluster,
@@ -21,25 +70,38 @@ var vmExistsRule = awsRule{
 		if len(ids) == 0 {
 			return []Check{noNodes()}
 		}
-		checks := a.Input.reserve(len(ids))
 		ns := a.nodeSet()
+		checks := a.Input.reserve(len(ids))[:len(ids)]
+		vmZero(checks)
 		for k, id := range ids {
-			var c Check
+			c := &checks[k]
 			if j := ns.liveIdx[k]; j >= 0 {
 				// A live node: the node set has looked it up already.
-				a.cur = &ns.factsSlab[j]
-				c = a.stateOf(id, ns.live[j])
-				a.cur = nil
+				a.liveState(c, id, &ns.live[j], &ns.factsSlab[j])
 			} else {
-				c = a.instanceState(id)
+				*c = a.instanceState(id)
 			}
 			if a.Env == checklist.EnvDev {
 				c.Requirement = reqDevInstance
 			}
-			checks = append(checks, c)
 		}
 		return checks
 	},
+}
+
+// liveState makes c, a zeroed check, stateOf the live node inst (facts f),
+// declared as id: the common case (running, of a known type in a known
+// zone) worded in place.
+func (a *awsInput) liveState(c *Check, id string, inst *inventory.Instance, f *nodeFacts) {
+	what := strings.TrimSpace(inst.Type)
+	if inst.State != "running" || what == "" || f.az == "" || f.az != strings.TrimSpace(f.az) {
+		*c = a.stateOf(id, inst, f.az)
+		return
+	}
+	t := &a.text
+	t.start()
+	t.s(id).s(" (").s(what).s(" in ").s(f.az).s(") is running.")
+	vmPass(c, t.end(), f.res)
 }
 
 func (a *awsInput) instanceState(id string) Check {
@@ -50,23 +112,15 @@ func (a *awsInput) instanceState(id string) Check {
 			fmt.Sprintf("Check the instance id in the checklist: declare the %s instances as they are listed in EC2 in %s.", a.name(), a.where()),
 			id)
 	}
-	return a.stateOf(id, inst)
+	return a.stateOf(id, &inst, a.azOf(&inst))
 }
 
-// stateOf is instanceState of the existing instance inst, declared as id.
-func (a *awsInput) stateOf(id string, inst inventory.Instance) Check {
+// stateOf is instanceState of the existing instance inst, declared as id,
+// in the availability zone az (azOf).
+func (a *awsInput) stateOf(id string, inst *inventory.Instance, az string) Check {
 	state := strings.ToLower(strings.TrimSpace(inst.State))
 	what := strings.TrimSpace(inst.Type)
-	if state == "running" {
-		// The common case, worded without intermediate strings.
-		if az := a.azOf(&inst); what != "" && az != "" && az == strings.TrimSpace(az) {
-			t := &a.text
-			t.start()
-			t.s(id).s(" (").s(what).s(" in ").s(az).s(") is running.")
-			return Check{Status: StatusPass, Message: t.end(), Resources: a.resOf(id)}
-		}
-	}
-	if az := a.azOf(&inst); az != "" {
+	if az != "" {
 		what = strings.TrimSpace(what + " in " + az)
 	}
 	if what != "" {
@@ -99,40 +153,50 @@ var vmAMIRule = awsRule{
 		if ami == "" {
 			return []Check{skip(fmt.Sprintf("Not checked: %s declares no AMI.", a.name()))}
 		}
-		var checks []Check
+		var head Check // the AMI's own check, before the nodes'
 		img := a.inv.Image
 		switch {
 		case img == nil:
-			checks = append(checks, fail(
+			head = fail(
 				fmt.Sprintf("The AMI %s that Auth0 shared is not visible to %s.", ami, a.where()),
 				fmt.Sprintf("Ask Auth0 to share %s with %s (give them the account number and region), or correct amiId in the checklist if Auth0 shared another AMI.", ami, a.where()),
-				ami))
+				ami)
 		case img.State != "" && !strings.EqualFold(img.State, "available"):
-			checks = append(checks, warn(
+			head = warn(
 				fmt.Sprintf("The AMI %s%s is %s: nodes cannot be launched from it again.", ami, amiName(img), img.State),
-				"Ask Auth0 for the current appliance AMI before you replace or add a node.", ami))
+				"Ask Auth0 for the current appliance AMI before you replace or add a node.", ami)
 		default:
-			checks = append(checks, pass(fmt.Sprintf("The AMI %s%s that Auth0 shared is visible to %s.", ami, amiName(img), a.where()), ami))
+			head = pass(fmt.Sprintf("The AMI %s%s that Auth0 shared is visible to %s.", ami, amiName(img), a.where()), ami)
 		}
-		nodes := a.perNode(func(inst *inventory.Instance) Check {
-			got := strings.TrimSpace(inst.ImageID)
-			switch {
-			case strings.EqualFold(got, ami):
-				return a.passNode(inst.ID, inst.ID, " was launched from the declared AMI ", ami, ".")
-			case got == "":
-				return fail(fmt.Sprintf("EC2 reports no AMI for %s; it must be launched from %s.", inst.ID, ami),
-					fmt.Sprintf("Launch the node from the AMI Auth0 shared (%s).", ami), inst.ID)
+		if len(a.declaredIDs()) == 0 {
+			return []Check{head, noNodes()}
+		}
+		ns := a.nodeSet()
+		checks, room := a.vmRoom(1)
+		checks[0] = head
+		// Every passing node's message ends alike: worded once.
+		launched := " was launched from the declared AMI " + ami + "."
+		t := &a.text
+		for i := range ns.live {
+			inst := &ns.live[i]
+			got := inst.ImageID
+			if got == ami || strings.EqualFold(strings.TrimSpace(got), ami) {
+				t.start()
+				t.s(inst.ID).s(launched)
+				vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+				continue
 			}
-			return fail(fmt.Sprintf("%s was launched from %s, not from the declared AMI %s that Auth0 shared.", inst.ID, got, ami),
+			got = strings.TrimSpace(got)
+			if got == "" {
+				room[i] = fail(fmt.Sprintf("EC2 reports no AMI for %s; it must be launched from %s.", inst.ID, ami),
+					fmt.Sprintf("Launch the node from the AMI Auth0 shared (%s).", ami), inst.ID)
+				continue
+			}
+			room[i] = fail(fmt.Sprintf("%s was launched from %s, not from the declared AMI %s that Auth0 shared.", inst.ID, got, ami),
 				fmt.Sprintf("Replace %s with an instance launched from %s, or correct amiId in the checklist if %s is the AMI Auth0 shared.", inst.ID, ami, got),
 				inst.ID)
-		})
-		// The AMI's check first, then the nodes' (in their room, which
-		// has a spare).
-		nodes = append(nodes, Check{})
-		copy(nodes[1:], nodes)
-		nodes[0] = checks[0]
-		return nodes
+		}
+		return checks
 	},
 }
 
@@ -149,48 +213,99 @@ var vmSizeRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcInstanceTypes},
 	eval: func(a *awsInput) []Check {
-		cfg := a.Config
-		sizes := map[string]string{} // instance type → " has 4 vCPU, 16 GiB"
-		return a.perNode(func(inst *inventory.Instance) Check {
-			t, ok := a.inv.InstanceTypes[inst.Type]
-			if !ok || (t.VCPUs == 0 && t.MemoryMiB == 0) {
-				return Check{
-					Status:      StatusError,
-					Message:     fmt.Sprintf("The size of %s's instance type %q is unknown: ec2:DescribeInstanceTypes did not return it. This requirement is not verified.", inst.ID, inst.Type),
-					Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
-					Resources:   []string{inst.ID},
+		if len(a.declaredIDs()) == 0 {
+			return []Check{noNodes()}
+		}
+		ns := a.nodeSet()
+		checks, room := a.vmRoom(0)
+		// The nodes of a cluster share one instance type, or a few: each
+		// type is looked up and judged once, for every node of that type.
+		var types [vmShapes]vmSizeShape
+		var spare vmSizeShape // past vmShapes types: judged per node
+		n := 0
+		t := &a.text
+		for i := range ns.live {
+			inst := &ns.live[i]
+			var sh *vmSizeShape
+			for k := range n {
+				if types[k].typ == inst.Type {
+					sh = &types[k]
+					break
 				}
 			}
-			size, ok := sizes[inst.Type]
-			if !ok {
-				size = ": " + inst.Type + " has " + strconv.Itoa(int(t.VCPUs)) + " vCPU, " + gib(t.MemoryMiB) + " GiB"
-				sizes[inst.Type] = size
+			if sh == nil {
+				if n < len(types) {
+					sh = &types[n]
+					n++
+				} else {
+					sh = &spare
+				}
+				a.judgeSize(sh, inst.Type)
 			}
-			if int(t.VCPUs) >= cfg.RecommendedVCPU && t.MemoryMiB >= int64(cfg.RecommendedMemoryGiB)*1024 &&
-				int(t.VCPUs) >= cfg.MinVCPU && t.MemoryMiB >= int64(cfg.MinMemoryGiB)*1024 {
-				return a.passNode(inst.ID, inst.ID, size, ".")
+			if sh.pass {
+				t.start()
+				t.s(inst.ID).s(sh.size).s(".")
+				vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+				continue
 			}
-			has := inst.ID + size
-			remedy := fmt.Sprintf("Change the instance type of %s (stop it, then Actions › Instance settings › Change instance type) to one with at least %d vCPU and %d GiB, such as m4.xlarge; %d vCPU and %d GiB (m4.large) at the very least.",
-				inst.ID, cfg.RecommendedVCPU, cfg.RecommendedMemoryGiB, cfg.MinVCPU, cfg.MinMemoryGiB)
-			var below []string
-			if int(t.VCPUs) < cfg.MinVCPU {
-				below = append(below, fmt.Sprintf("%d vCPU", cfg.MinVCPU))
-			}
-			if t.MemoryMiB < int64(cfg.MinMemoryGiB)*1024 {
-				below = append(below, fmt.Sprintf("%d GiB", cfg.MinMemoryGiB))
-			}
-			if len(below) > 0 {
-				return fail(fmt.Sprintf("%s — below the minimum of %s.", has, andList(below)), remedy, inst.ID)
-			}
-			if int(t.VCPUs) < cfg.RecommendedVCPU || t.MemoryMiB < int64(cfg.RecommendedMemoryGiB)*1024 {
-				c := warn(fmt.Sprintf("%s — meets the minimum; %d vCPU/%d GiB recommended.", has, cfg.RecommendedVCPU, cfg.RecommendedMemoryGiB), remedy, inst.ID)
-				c.Severity, c.Requirement = SeverityRecommended, reqVMSizeRec
-				return c
-			}
-			return pass(has+".", inst.ID)
-		})
+			room[i] = a.sizeCheck(inst, sh)
+		}
+		return checks
 	},
+}
+
+// vmSizeShape is the verdict of VM-SIZE on an instance type, shared by the
+// nodes of that type.
+type vmSizeShape struct {
+	typ   string
+	t     inventory.InstanceType
+	known bool   // DescribeInstanceTypes returned the type's size
+	size  string // ": m4.xlarge has 4 vCPU, 16 GiB"
+	pass  bool
+}
+
+func (a *awsInput) judgeSize(sh *vmSizeShape, typ string) {
+	cfg := a.Config
+	t, ok := a.inv.InstanceTypes[typ]
+	*sh = vmSizeShape{typ: typ, t: t, known: ok && (t.VCPUs != 0 || t.MemoryMiB != 0)}
+	if !sh.known {
+		return
+	}
+	sh.size = ": " + typ + " has " + strconv.Itoa(int(t.VCPUs)) + " vCPU, " + gib(t.MemoryMiB) + " GiB"
+	sh.pass = int(t.VCPUs) >= cfg.RecommendedVCPU && t.MemoryMiB >= int64(cfg.RecommendedMemoryGiB)*1024 &&
+		int(t.VCPUs) >= cfg.MinVCPU && t.MemoryMiB >= int64(cfg.MinMemoryGiB)*1024
+}
+
+// sizeCheck is VM-SIZE's check of a node whose type sh does not pass.
+func (a *awsInput) sizeCheck(inst *inventory.Instance, sh *vmSizeShape) Check {
+	cfg, t := a.Config, sh.t
+	if !sh.known {
+		return Check{
+			Status:      StatusError,
+			Message:     fmt.Sprintf("The size of %s's instance type %q is unknown: ec2:DescribeInstanceTypes did not return it. This requirement is not verified.", inst.ID, inst.Type),
+			Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
+			Resources:   []string{inst.ID},
+		}
+	}
+	has := inst.ID + sh.size
+	remedy := fmt.Sprintf("Change the instance type of %s (stop it, then Actions › Instance settings › Change instance type) to one with at least %d vCPU and %d GiB, such as m4.xlarge; %d vCPU and %d GiB (m4.large) at the very least.",
+		inst.ID, cfg.RecommendedVCPU, cfg.RecommendedMemoryGiB, cfg.MinVCPU, cfg.MinMemoryGiB)
+	var below []string
+	if int(t.VCPUs) < cfg.MinVCPU {
+		below = append(below, fmt.Sprintf("%d vCPU", cfg.MinVCPU))
+	}
+	if t.MemoryMiB < int64(cfg.MinMemoryGiB)*1024 {
+		below = append(below, fmt.Sprintf("%d GiB", cfg.MinMemoryGiB))
+	}
+	if len(below) > 0 {
+		return fail(fmt.Sprintf("%s — below the minimum of %s.", has, andList(below)), remedy, inst.ID)
+	}
+	if int(t.VCPUs) < cfg.RecommendedVCPU || t.MemoryMiB < int64(cfg.RecommendedMemoryGiB)*1024 {
+		c := warn(fmt.Sprintf("%s — meets the minimum; %d vCPU/%d GiB recommended.", has, cfg.RecommendedVCPU, cfg.RecommendedMemoryGiB), remedy, inst.ID)
+		c.Severity, c.Requirement = SeverityRecommended, reqVMSizeRec
+		return c
+	}
+	return pass(has+".", inst.ID)
 }
 
 // gib renders MiB as GiB, with one decimal when it is not whole.
@@ -209,62 +324,27 @@ var vmStorageRule = awsRule{
 	eval: func(a *awsInput) []Check {
 		cfg := a.Config
 		dev := a.Env == checklist.EnvDev
-		base := slices.Clone(cfg.ProdDriveSizesGB)
-		withBackup := append(slices.Clone(cfg.ProdDriveSizesGB), cfg.ProdBackupDriveGB)
+		if len(a.declaredIDs()) == 0 {
+			c := noNodes()
+			if dev {
+				c.Requirement = reqDevStorage
+			}
+			return []Check{c}
+		}
+		s := vmStorage{a: a, dev: dev, base: cfg.ProdDriveSizesGB}
 		if dev {
-			base = slices.Clone(cfg.DevDriveSizesGB)
+			s.base = cfg.DevDriveSizesGB
 		}
-		var backupNodes []string
-		// Volumes attached to a node (by their InstanceID) that it does not
-		// list: found only when some volume is not listed by its node (owned
-		// counts the volumes that are), which is rare, so as not to index
-		// every volume first.
-		var extra map[string][]string
-		owned := 0
-		drives := driveChecker{}
-		var vols []inventory.Volume // scratch, reused node after node
-		var unknown []string
-		judge := func(inst *inventory.Instance) Check {
-			vols, unknown = a.nodeVolumes(inst, extra[inst.ID], vols[:0], unknown[:0])
-			for _, v := range vols {
-				if v.InstanceID == inst.ID {
-					owned++
-				}
-			}
-			if len(unknown) > 0 {
-				return Check{
-					Status: StatusError,
-					Message: fmt.Sprintf("%s has %s that ec2:DescribeVolumes did not return (%s), so its drives cannot be checked. This requirement is not verified.",
-						inst.ID, plural(len(unknown), "attached volume"), strings.Join(unknown, ", ")),
-					Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
-					Resources:   append([]string{inst.ID}, unknown...),
-				}
-			}
-			want := base
-			role := "the DEV node"
-			if !dev {
-				role = "a PROD node"
-				if len(vols) == len(withBackup) {
-					want, role = withBackup, "the PROD node with the backup drive"
-				}
-			}
-			c := drives.check(a, inst.ID, vols, want, role)
-			if !dev {
-				if len(vols) == len(withBackup) {
-					backupNodes = append(backupNodes, inst.ID)
-				}
-				if c.Status == StatusFail && len(vols) != len(base) && len(vols) != len(withBackup) {
-					c.Message = fmt.Sprintf("%s has %s (%s GB); a PROD node has %d drives (at least %s GB), or %d on the one node with the %d GB backup drive.",
-						inst.ID, plural(len(vols), "drive"), sizesOf(vols), len(base), joinInts(base), len(withBackup), cfg.ProdBackupDriveGB)
-				}
-			}
-			return c
-		}
-		checks := a.perNode(judge)
-		if owned != len(a.inv.Volumes) {
-			if extra = a.attachedExtra(); len(extra) > 0 {
-				backupNodes = nil
-				checks = a.perNode(judge)
+		s.withBackup = append(slices.Clone(cfg.ProdDriveSizesGB), cfg.ProdBackupDriveGB)
+		checks, room := a.vmRoom(0)
+		s.judge(room)
+		if s.owned != len(a.inv.Volumes) {
+			// Some volume is not listed by its node (owned counts the
+			// volumes that are): only then index the volumes by node.
+			if s.extra = a.attachedExtra(); len(s.extra) > 0 {
+				s.backupNodes = nil
+				vmZero(room)
+				s.judge(room)
 			}
 		}
 		if dev {
@@ -273,9 +353,7 @@ var vmStorageRule = awsRule{
 			}
 			return checks
 		}
-		if len(a.declaredIDs()) == 0 {
-			return checks
-		}
+		base, withBackup, backupNodes := s.base, s.withBackup, s.backupNodes
 		ns := a.nodeSet()
 		live, missing := ns.live, ns.skips
 		ids := make([]string, 0, len(live))
@@ -300,6 +378,228 @@ var vmStorageRule = awsRule{
 		}
 		return checks
 	},
+}
+
+// vmMaxDrives is the most drives of a node judged by its sizes alone
+// (vmDrives); a node with more is judged volume by volume.
+const vmMaxDrives = 8
+
+// vmStorage is VM-STORAGE's judgement of the nodes' drives. A node's
+// verdict depends only on its drive sizes, smallest first (the count
+// picks its role): most nodes of a cluster have the same sizes, so each
+// distinct list of sizes is matched against its role's and worded once,
+// and a node whose drives fit costs a look-up per volume and its id
+// written before the shared words. Drives that do not fit, volumes the
+// inventory lacks, and volumes attached but not listed by the node are
+// judged volume by volume, as their messages name the volumes.
+type vmStorage struct {
+	a   *awsInput
+	dev bool
+	// base is the drives of a node of the environment, withBackup those
+	// of the PROD node with the backup drive, as configured.
+	base, withBackup []int
+	// needs is base's and withBackup's sizes sorted and worded, on first use.
+	needs [2]*vmDriveNeed
+	// shapes are the lists of sizes judged so far (the first vmShapes;
+	// spare holds any other, judged per node).
+	shapes  [vmShapes]vmDrives
+	nshapes int
+	spare   vmDrives
+	// owned counts the volumes listed by their own node.
+	owned       int
+	backupNodes []string
+	// extra is attachedExtra, on the second pass.
+	extra map[string][]string
+	// Scratch of volume-by-volume judgements, reused node after node.
+	vols    []inventory.Volume
+	unknown []string
+}
+
+// vmDriveNeed is a role's drives, smallest first, and the words for them.
+type vmDriveNeed struct {
+	sorted []int
+	need   string // "a PROD node has 3 drives of at least 40, 100, 100 GB"
+}
+
+// vmDrives is a node's drive sizes, smallest first, and their verdict.
+type vmDrives struct {
+	n     int
+	sizes [vmMaxDrives]int32 // zero past n
+	fit   bool
+	has   string // when fit: " has 3 drives (40, 100, 100 GB); a PROD node has …."
+}
+
+// need returns the drives a node with n drives needs: its role's.
+func (s *vmStorage) need(n int) *vmDriveNeed {
+	k, want, role := 0, s.base, "the DEV node"
+	if !s.dev {
+		role = "a PROD node"
+		if n == len(s.withBackup) {
+			k, want, role = 1, s.withBackup, "the PROD node with the backup drive"
+		}
+	}
+	if s.needs[k] == nil {
+		sorted := slices.Clone(want)
+		slices.Sort(sorted)
+		// Words shared by many messages, in the message arena (where
+		// they are as immutable as the messages).
+		t := &s.a.text
+		t.start()
+		t.s(role).s(" has ")
+		vmPlural(t, len(sorted), "drive").s(" of at least ")
+		vmInts(t, sorted).s(" GB")
+		s.needs[k] = &vmDriveNeed{sorted: sorted, need: t.end()}
+	}
+	return s.needs[k]
+}
+
+// vmPlural writes plural(n, noun).
+func vmPlural(t *textArena, n int, noun string) *textArena {
+	if n == 1 {
+		return t.s("1 ").s(noun)
+	}
+	return t.int(n).s(" ").s(noun).s("s")
+}
+
+// vmInts writes joinInts(v).
+func vmInts[T int | int32](t *textArena, v []T) *textArena {
+	for i, n := range v {
+		if i > 0 {
+			t.s(", ")
+		}
+		t.int(int(n))
+	}
+	return t
+}
+
+// judge fills room with the live nodes' checks.
+func (s *vmStorage) judge(room []Check) {
+	ns := s.a.nodeSet()
+	t := &s.a.text
+	for i := range ns.live {
+		inst := &ns.live[i]
+		d, ok := s.drivesOf(inst)
+		if ok && d.fit {
+			t.start()
+			t.s(inst.ID).s(d.has)
+			vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+			if !s.dev && d.n == len(s.withBackup) {
+				s.backupNodes = append(s.backupNodes, inst.ID)
+			}
+			continue
+		}
+		room[i] = s.check(inst)
+	}
+}
+
+// drivesOf returns the verdict on the node's drive sizes, counting the
+// volumes it lists that are attached to it, or false when the node is to
+// be judged volume by volume (check).
+func (s *vmStorage) drivesOf(inst *inventory.Instance) (*vmDrives, bool) {
+	var sizes [vmMaxDrives]int32
+	n := 0
+	ok := len(s.extra[inst.ID]) == 0
+	for k, id := range inst.VolumeIDs {
+		// A node has a handful of volumes: a scan is cheaper than a set.
+		if id == "" || slices.Contains(inst.VolumeIDs[:k], id) {
+			continue
+		}
+		v, found := s.a.inv.Volumes[id]
+		switch {
+		case !found:
+			ok = false
+			continue
+		case v.InstanceID == inst.ID:
+			s.owned++
+		}
+		if n == len(sizes) {
+			ok = false
+			continue
+		}
+		// Insertion keeps the sizes ascending.
+		j := n
+		for ; j > 0 && sizes[j-1] > v.SizeGiB; j-- {
+			sizes[j] = sizes[j-1]
+		}
+		sizes[j] = v.SizeGiB
+		n++
+	}
+	if !ok {
+		return nil, false
+	}
+	for k := range s.nshapes {
+		if d := &s.shapes[k]; d.n == n && d.sizes == sizes {
+			return d, true
+		}
+	}
+	d := &s.spare
+	if s.nshapes < len(s.shapes) {
+		d = &s.shapes[s.nshapes]
+		s.nshapes++
+	}
+	*d = vmDrives{n: n, sizes: sizes}
+	s.judgeDrives(d)
+	return d, true
+}
+
+// judgeDrives works out whether the drives fit their role's, as
+// driveCheckSorted does (matched smallest first), and the words of a node
+// whose drives fit after its id.
+func (s *vmStorage) judgeDrives(d *vmDrives) {
+	need := s.need(d.n)
+	sizes := d.sizes[:d.n]
+	if len(sizes) != len(need.sorted) {
+		return
+	}
+	j := 0
+	for _, size := range sizes {
+		if j < len(need.sorted) && int(size) >= need.sorted[j] {
+			j++
+		}
+	}
+	if d.fit = j == len(sizes); !d.fit {
+		return
+	}
+	// Words shared by the nodes of these sizes (see need).
+	t := &s.a.text
+	t.start()
+	t.s(" has ")
+	vmPlural(t, len(sizes), "drive").s(" (")
+	if len(sizes) == 0 {
+		t.s("none")
+	}
+	vmInts(t, sizes).s(" GB); ").s(need.need).s(".")
+	d.has = t.end()
+}
+
+// check is VM-STORAGE's check of a node judged volume by volume.
+func (s *vmStorage) check(inst *inventory.Instance) Check {
+	cfg := s.a.Config
+	var vols []inventory.Volume
+	vols, s.unknown = s.a.nodeVolumes(inst, s.extra[inst.ID], s.vols[:0], s.unknown[:0])
+	s.vols = vols
+	if unknown := s.unknown; len(unknown) > 0 {
+		return Check{
+			Status: StatusError,
+			Message: fmt.Sprintf("%s has %s that ec2:DescribeVolumes did not return (%s), so its drives cannot be checked. This requirement is not verified.",
+				inst.ID, plural(len(unknown), "attached volume"), strings.Join(unknown, ", ")),
+			Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
+			Resources:   append([]string{inst.ID}, unknown...),
+		}
+	}
+	need := s.need(len(vols))
+	c := driveCheckSorted(inst.ID, vols, need.sorted, need.need)
+	if !s.dev {
+		base, withBackup := s.base, s.withBackup
+		if len(vols) == len(withBackup) {
+			s.backupNodes = append(s.backupNodes, inst.ID)
+		}
+		if c.Status == StatusFail && len(vols) != len(base) && len(vols) != len(withBackup) {
+			c.Message = fmt.Sprintf("%s has %s (%s GB); a PROD node has %d drives (at least %s GB), or %d on the one node with the %d GB backup drive.",
+				inst.ID, plural(len(vols), "drive"), sizesOf(vols), len(base), joinInts(base), len(withBackup), cfg.ProdBackupDriveGB)
+		}
+	}
+	return c
 }
 
 // attachedExtra indexes, by live node, the volumes attached to it (by the
@@ -352,87 +652,11 @@ func (a *awsInput) nodeVolumes(inst *inventory.Instance, extra []string, vols []
 	return vols, unknown
 }
 
-// driveCheck compares a node's drives with the sizes its role needs: the
-// count exactly, each size as a minimum. Drives and sizes are matched
-// smallest first, which matches as many as any assignment can; the drives
-// left over are the ones too small, blamed against the sizes left over.
-func driveCheck(id string, vols []inventory.Volume, want []int, role string) Check {
-	want = slices.Clone(want)
-	slices.Sort(want)
-	return driveCheckSorted(id, vols, want, role+" has "+plural(len(want), "drive")+" of at least "+joinInts(want)+" GB")
-}
-
-// driveChecker is driveCheck for many nodes of a few roles: each role's
-// sizes are sorted and worded once (last is the previous node's role).
-type driveChecker struct {
-	needs map[string]driveNeed
-	last  driveNeed
-	role  string // of last; "" before the first node
-}
-
-type driveNeed struct {
-	want, sorted []int
-	need         string
-}
-
-func (d *driveChecker) check(a *awsInput, id string, vols []inventory.Volume, want []int, role string) Check {
-	n := d.last
-	if d.role == "" || d.role != role || !slices.Equal(n.want, want) {
-		var ok bool
-		n, ok = d.needs[role]
-		if !ok || !slices.Equal(n.want, want) {
-			sorted := slices.Clone(want)
-			slices.Sort(sorted)
-			n = driveNeed{want: want, sorted: sorted, need: role + " has " + plural(len(sorted), "drive") + " of at least " + joinInts(sorted) + " GB"}
-			if d.needs == nil {
-				d.needs = map[string]driveNeed{}
-			}
-			d.needs[role] = n
-		}
-		d.last, d.role = n, role
-	}
-	if drivesFit(vols, n.sorted) {
-		// The common case, worded as driveCheckSorted does, in the arena.
-		t := &a.text
-		t.start()
-		t.s(id).s(" has ")
-		if len(vols) == 1 {
-			t.s("1 drive")
-		} else {
-			t.int(len(vols)).s(" drives")
-		}
-		t.s(" (")
-		if len(vols) == 0 {
-			t.s("none")
-		}
-		for i, v := range vols {
-			if i > 0 {
-				t.s(", ")
-			}
-			t.int(int(v.SizeGiB))
-		}
-		t.s(" GB); ").s(n.need).s(".")
-		return Check{Status: StatusPass, Message: t.end(), Resources: a.resOf(id)}
-	}
-	return driveCheckSorted(id, vols, n.sorted, n.need)
-}
-
-// drivesFit reports whether driveCheckSorted passes: as many drives as
-// sizes, each (smallest first) at least its size.
-func drivesFit(vols []inventory.Volume, want []int) bool {
-	if len(vols) != len(want) {
-		return false
-	}
-	j := 0
-	for _, v := range vols {
-		if j < len(want) && int(v.SizeGiB) >= want[j] {
-			j++
-		}
-	}
-	return j == len(vols)
-}
-
-// driveCheckSorted is driveCheck with want sorted and need worded.
+// driveCheckSorted compares a node's drives with the sizes its role needs
+// (want, sorted; need words them): the count exactly, each size as a
+// minimum. Drives and sizes are matched smallest first, which matches as
+// many as any assignment can; the drives left over are the ones too small,
+// blamed against the sizes left over.
 func driveCheckSorted(id string, vols []inventory.Volume, want []int, need string) Check {
 	has := id + " has " + plural(len(vols), "drive") + " (" + sizesOf(vols) + " GB)"
 	if len(vols) != len(want) {
@@ -538,52 +762,66 @@ var vmNICRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances},
 	eval: func(a *awsInput) []Check {
+		if len(a.declaredIDs()) == 0 {
+			return []Check{noNodes()}
+		}
 		want := a.Config.NetworkInterfaces
-		return a.perNode(func(inst *inventory.Instance) Check {
+		ns := a.nodeSet()
+		checks, room := a.vmRoom(0)
+		t := &a.text
+		for i := range ns.live {
+			inst := &ns.live[i]
 			n := len(inst.Interfaces)
 			if n == 0 && strings.TrimSpace(inst.PrivateIP) != "" {
 				// Every VPC instance has its primary interface; an endpoint
 				// that lists none still reports its address.
 				n = 1
 			}
-			if n == want {
-				t := &a.text
-				t.start()
-				t.s(inst.ID).s(" has ")
-				if n == 1 {
-					t.s("1 network interface")
-				} else {
-					t.int(n).s(" network interfaces")
-				}
-				if len(inst.Interfaces) > 0 {
-					t.s(" (")
-					for i, ni := range inst.Interfaces {
-						if i > 0 {
-							t.s(", ")
-						}
-						t.s(cmpOrDefault(ni.ID, "an interface"))
+			if n != want {
+				room[i] = nicCheck(inst, n, want)
+				continue
+			}
+			t.start()
+			t.s(inst.ID)
+			if n == 1 {
+				t.s(" has 1 network interface")
+			} else {
+				t.s(" has ").int(n).s(" network interfaces")
+			}
+			if len(inst.Interfaces) > 0 {
+				t.s(" (")
+				for k, ni := range inst.Interfaces {
+					if k > 0 {
+						t.s(", ")
 					}
-					t.s(")")
+					t.s(cmpOrDefault(ni.ID, "an interface"))
 				}
-				t.s(".")
-				return Check{Status: StatusPass, Message: t.end(), Resources: a.resOf(inst.ID)}
+				t.s(")")
 			}
-			enis := make([]string, 0, len(inst.Interfaces))
-			for _, ni := range inst.Interfaces {
-				enis = append(enis, cmpOrDefault(ni.ID, "an interface"))
-			}
-			list := ""
-			if len(enis) > 0 {
-				list = ": " + strings.Join(enis, ", ")
-			}
-			remedy := fmt.Sprintf("Detach the secondary network interfaces from %s, keeping the primary one.", inst.ID)
-			if n < want {
-				remedy = fmt.Sprintf("Relaunch %s in a subnet of the declared VPC so that it has its network interface.", inst.ID)
-			}
-			return fail(fmt.Sprintf("%s has %s%s; the appliance needs exactly %d.", inst.ID, plural(n, "network interface"), list, want),
-				remedy, inst.ID)
-		})
+			t.s(".")
+			vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+		}
+		return checks
 	},
+}
+
+// nicCheck is VM-NIC's check of a node with n network interfaces where
+// the appliance needs want.
+func nicCheck(inst *inventory.Instance, n, want int) Check {
+	enis := make([]string, 0, len(inst.Interfaces))
+	for _, ni := range inst.Interfaces {
+		enis = append(enis, cmpOrDefault(ni.ID, "an interface"))
+	}
+	list := ""
+	if len(enis) > 0 {
+		list = ": " + strings.Join(enis, ", ")
+	}
+	remedy := fmt.Sprintf("Detach the secondary network interfaces from %s, keeping the primary one.", inst.ID)
+	if n < want {
+		remedy = fmt.Sprintf("Relaunch %s in a subnet of the declared VPC so that it has its network interface.", inst.ID)
+	}
+	return fail(fmt.Sprintf("%s has %s%s; the appliance needs exactly %d.", inst.ID, plural(n, "network interface"), list, want),
+		remedy, inst.ID)
 }
 
 func cmpOrDefault(v, def string) string {
