@@ -54,6 +54,10 @@ type Input struct {
 	// end of the space reserved so far.
 	pool []Check
 	top  int
+	// dirty is the end of the space reserved so far: room below it may
+	// hold checks a rule wrote and then did not return, which reserve
+	// clears before handing it out again.
+	dirty int
 }
 
 // perNodeRules is how many rules report one check per declared node (VM-EXISTS,
@@ -63,13 +67,18 @@ type Input struct {
 const perNodeRules = 12
 
 // reserve returns an empty slice with room for n checks, from the pool
-// when it has room.
+// when it has room. The room is zeroed, so that a rule may fill checks in
+// place field by field.
 func (in *Input) reserve(n int) []Check {
 	if in == nil || in.top+n > cap(in.pool) {
 		return make([]Check, 0, n)
 	}
 	r := in.pool[in.top : in.top : in.top+n]
+	if in.top < in.dirty {
+		clear(in.pool[in.top:min(in.top+n, in.dirty)])
+	}
 	in.top += n
+	in.dirty = max(in.dirty, in.top)
 	return r
 }
 
@@ -178,14 +187,14 @@ func evaluate(in *Input, rules []Rule) []Check {
 	if env := in.Environment(); env != nil && in.Inventory != nil {
 		est += perNodeRules * len(env.InstanceIDs)
 	}
-	in.pool, in.top = make([]Check, 0, est), 0
+	in.pool, in.top, in.dirty = make([]Check, 0, est), 0, 0
 	starts := make([]int, len(rules)) // rule i's checks: pool[starts[i]:starts[i]+n[i]]
 	for _, i := range order {
 		starts[i] = len(in.pool)
 		in.place(rules[i].run(in))
 	}
 	checks := in.pool
-	in.pool, in.top = nil, 0
+	in.pool, in.top, in.dirty = nil, 0, 0
 	// The pool may have moved as it grew: cut the rules' checks from its
 	// final place.
 	results := make([][]Check, len(rules))

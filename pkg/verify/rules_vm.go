@@ -15,7 +15,8 @@ import (
 // node as perNode does: head checks of the rule's own (for the rule to
 // set), a skip for each declared node that does not exist, one check per
 // live node, and room for one more appended. It returns them, and the live
-// nodes' part, zeroed: room[i] is the check of the node set's live[i].
+// nodes' part, zeroed (reserve hands out zeroed room): room[i] is the
+// check of the node set's live[i].
 //
 // The rule fills room in place, field by field, rather than returning each
 // check by value for perNode to append: a Check (with its seven pointer
@@ -32,22 +33,7 @@ func (a *awsInput) vmRoom(head int) (checks, room []Check) {
 	n := len(checks)
 	checks = checks[:n+len(ns.live)]
 	room = checks[n:]
-	vmZero(room)
 	return checks, room
-}
-
-// vmZero zeroes the checks that are not zero already. The pool's free
-// space is zero unless a rule reserved room and returned other checks:
-// looking costs a read per field, where clearing costs a write barrier
-// per pointer while the collector marks.
-func vmZero(checks []Check) {
-	for i := range checks {
-		c := &checks[i]
-		if c.ID != "" || c.Requirement != "" || c.Severity != "" || c.Status != "" ||
-			c.Resources != nil || c.Message != "" || c.Remediation != "" {
-			*c = Check{}
-		}
-	}
 }
 
 // vmPass makes c, a zeroed check, a pass.
@@ -71,8 +57,7 @@ var vmExistsRule = awsRule{
 			return []Check{noNodes()}
 		}
 		ns := a.nodeSet()
-		checks := a.Input.reserve(len(ids))[:len(ids)]
-		vmZero(checks)
+		checks := a.Input.reserve(len(ids))[:len(ids)] // zeroed
 		for k, id := range ids {
 			c := &checks[k]
 			if j := ns.liveIdx[k]; j >= 0 {
@@ -343,7 +328,7 @@ var vmStorageRule = awsRule{
 			// volumes that are): only then index the volumes by node.
 			if s.extra = a.attachedExtra(); len(s.extra) > 0 {
 				s.backupNodes = nil
-				vmZero(room)
+				clear(room) // judge fills zeroed checks
 				s.judge(room)
 			}
 		}
