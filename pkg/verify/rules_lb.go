@@ -157,40 +157,63 @@ func listenerCheck(lb *inventory.LoadBalancer, arn string, port int) Check {
 }
 
 // targetGroups returns the groups behind the listeners on the load
-// balancer ports, and whether there are such listeners.
+// balancer ports (lb.TargetGroups itself when that is all of them: callers
+// must not change it), and whether there are such listeners.
 func (a *awsInput) targetGroups(lb *inventory.LoadBalancer) ([]inventory.TargetGroup, bool) {
-	ports := map[int32]bool{}
-	for _, p := range a.Config.LoadBalancerPorts {
-		for port := p.From; port <= p.To; port++ {
-			ports[int32(port)] = true
-		}
-	}
-	var arns []string
 	listeners := false
 	for _, l := range lb.Listeners {
-		if ports[l.Port] {
+		if a.onLBPort(l.Port) {
 			listeners = true
-			arns = append(arns, l.TargetGroupArns...)
+			break
 		}
 	}
 	if !listeners {
 		return nil, false
 	}
-	var tgs []inventory.TargetGroup
-	for _, tg := range lb.TargetGroups {
-		if slices.Contains(arns, tg.Arn) {
-			tgs = append(tgs, tg)
+	// A group is behind the listeners when one of them forwards to it.
+	behind := func(tg *inventory.TargetGroup) bool {
+		for _, l := range lb.Listeners {
+			if a.onLBPort(l.Port) && slices.Contains(l.TargetGroupArns, tg.Arn) {
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	for g := range lb.TargetGroups {
+		if behind(&lb.TargetGroups[g]) {
+			n++
 		}
 	}
-	if len(tgs) == 0 {
+	switch n {
+	case 0:
 		// Listeners whose forward targets were not reported: judge every
 		// group of the load balancer rather than none.
-		tgs = lb.TargetGroups
+		return lb.TargetGroups, true
+	case len(lb.TargetGroups):
+		return lb.TargetGroups, true
+	}
+	tgs := make([]inventory.TargetGroup, 0, n)
+	for g := range lb.TargetGroups {
+		if behind(&lb.TargetGroups[g]) {
+			tgs = append(tgs, lb.TargetGroups[g])
+		}
 	}
 	return tgs, true
 }
 
-func tgName(tg inventory.TargetGroup) string {
+// onLBPort reports whether port is one of the configured load balancer
+// ports (of any protocol).
+func (a *awsInput) onLBPort(port int32) bool {
+	for _, p := range a.Config.LoadBalancerPorts {
+		if int(port) >= p.From && int(port) <= p.To {
+			return true
+		}
+	}
+	return false
+}
+
+func tgName(tg *inventory.TargetGroup) string {
 	if tg.Name != "" {
 		return tg.Name
 	}
@@ -220,122 +243,142 @@ var lbTargetsRule = awsRule{
 			return []Check{fail(fmt.Sprintf("No target group is behind the listeners of %s: it forwards to no node.", arn),
 				"Create a target group (TCP, instance targets), register the three nodes and forward the listeners to it.", arn)}
 		}
-		idx := indexTargets(tgs)
+		r := newRegistrations(tgs)
+		// What follows the id in a passing node's message is the same for
+		// every node: written once.
 		names := make([]string, len(tgs))
-		kinds := make([]string, len(tgs))
-		for g, tg := range tgs {
-			names[g], kinds[g] = tgName(tg), strings.ToLower(tg.TargetType)
+		for g := range tgs {
+			names[g] = tgName(&tgs[g])
 		}
+		registered := " is registered in " + andList(names) + "."
 		return a.perNode(func(inst *inventory.Instance) Check {
 			ips := a.ipsOf(inst)
-			if targetsFine(inst, ips, tgs, idx, kinds) {
-				// The common case, worded as targetCheck does, in the arena.
-				t := &a.text
-				t.start()
-				t.s(inst.ID).s(" is registered in ").list(names).s(".")
-				return Check{Status: StatusPass, Message: t.end(), Resources: a.resOf(inst.ID)}
+			if r.fine(inst, ips) {
+				return a.passNode(inst.ID, inst.ID, registered)
 			}
-			return targetCheck(*inst, ips, tgs, idx)
+			return r.check(inst, ips)
 		})
 	},
 }
 
-// indexTargets maps, for each target group, every target id (an instance
-// id or an address) to the position of its first registration, so that a
-// node's registration is found without scanning every target.
-func indexTargets(tgs []inventory.TargetGroup) []map[string]int {
-	idx := make([]map[string]int, len(tgs))
-	for g, tg := range tgs {
-		idx[g] = make(map[string]int, len(tg.Targets))
-		for i, t := range tg.Targets {
-			if _, ok := idx[g][t.ID]; !ok {
-				idx[g][t.ID] = i
-			}
-		}
-	}
-	return idx
+// registrations finds the nodes' registrations in the target groups behind
+// the listeners.
+type registrations struct {
+	tgs   []inventory.TargetGroup
+	kinds []string // the groups' target types, lower case
+	// next is, per group, where the next node's registration is looked for
+	// first: a group usually lists the nodes in the order they are
+	// declared, so most nodes are found there without an index. It is -1
+	// for a group with a target of bad health: there, which of a node's
+	// registrations comes first decides, so the index does.
+	next []int
+	// idx maps, per group, every target id (an instance id or an address)
+	// to the position of its first registration; built on first need.
+	idx []map[string]int
 }
 
-// targetsFine reports whether targetCheck passes a running node without
-// a note: it is registered in every group, healthy (or of unreported
-// health) in each. kinds are the groups' target types, lower case.
-func targetsFine(inst *inventory.Instance, ips []string, tgs []inventory.TargetGroup, idx []map[string]int, kinds []string) bool {
-	if inst.State != "" && !strings.EqualFold(inst.State, "running") {
-		return false
-	}
+func newRegistrations(tgs []inventory.TargetGroup) *registrations {
+	r := &registrations{tgs: tgs, kinds: make([]string, len(tgs)), next: make([]int, len(tgs))}
 	for g := range tgs {
-		first := -1
-		if kinds[g] != "ip" {
-			if i, ok := idx[g][inst.ID]; ok {
-				first = i
+		r.kinds[g] = strings.ToLower(tgs[g].TargetType)
+		for _, t := range tgs[g].Targets {
+			if !healthyTarget(t.Health) {
+				r.next[g] = -1
+				break
 			}
 		}
-		if kinds[g] != "instance" {
-			for _, ip := range ips {
-				if i, ok := idx[g][ip]; ok && (first < 0 || i < first) {
-					first = i
+	}
+	return r
+}
+
+// healthyTarget reports whether a target's health passes a node: healthy,
+// or not reported.
+func healthyTarget(health string) bool {
+	h := strings.TrimSpace(health)
+	return h == "healthy" || h == "" || strings.EqualFold(h, "healthy")
+}
+
+// matches reports whether target i of group g is the node: by id, by
+// address, or either, as the group's target type allows.
+func (r *registrations) matches(g, i int, id string, ips []string) bool {
+	t := r.tgs[g].Targets[i].ID
+	return (r.kinds[g] != "ip" && t == id) || (r.kinds[g] != "instance" && slices.Contains(ips, t))
+}
+
+// first returns the position of the node's first registration in group g,
+// or -1.
+func (r *registrations) first(g int, id string, ips []string) int {
+	if r.idx == nil {
+		r.idx = make([]map[string]int, len(r.tgs))
+		for g, tg := range r.tgs {
+			r.idx[g] = make(map[string]int, len(tg.Targets))
+			for i, t := range tg.Targets {
+				if _, ok := r.idx[g][t.ID]; !ok {
+					r.idx[g][t.ID] = i
 				}
 			}
 		}
-		if first < 0 {
-			return false
+	}
+	first := -1
+	if r.kinds[g] != "ip" {
+		if i, ok := r.idx[g][id]; ok {
+			first = i
 		}
-		switch h := strings.TrimSpace(tgs[g].Targets[first].Health); h {
-		case "healthy", "":
-		default:
-			if !strings.EqualFold(h, "healthy") {
+	}
+	if r.kinds[g] != "instance" {
+		for _, ip := range ips {
+			if i, ok := r.idx[g][ip]; ok && (first < 0 || i < first) {
+				first = i
+			}
+		}
+	}
+	return first
+}
+
+// fine reports whether check passes a running node without a note: it is
+// registered in every group, healthy (or of unreported health) in each.
+func (r *registrations) fine(inst *inventory.Instance, ips []string) bool {
+	if inst.State != "" && !strings.EqualFold(inst.State, "running") {
+		return false
+	}
+	for g := range r.tgs {
+		// In a group whose targets are all healthy, any registration of
+		// the node judges it as its first would.
+		i := r.next[g]
+		if i < 0 || i >= len(r.tgs[g].Targets) || !r.matches(g, i, inst.ID, ips) {
+			if i = r.first(g, inst.ID, ips); i < 0 || !healthyTarget(r.tgs[g].Targets[i].Health) {
 				return false
 			}
+		}
+		if r.next[g] >= 0 {
+			r.next[g] = i + 1
 		}
 	}
 	return true
 }
 
-// targetCheck checks that the node is registered in every group, by id or
-// (ip targets) by private address (ips, as privateIPs), and healthy there.
-// idx is indexTargets(tgs).
-func targetCheck(inst inventory.Instance, ips []string, tgs []inventory.TargetGroup, idx []map[string]int) Check {
+// check checks that the node is registered in every group, by id or (ip
+// targets) by private address (ips, as privateIPs), and healthy there.
+func (r *registrations) check(inst *inventory.Instance, ips []string) Check {
 	running := strings.EqualFold(inst.State, "running") || inst.State == ""
 	var missing, missingArns, unhealthy, unhealthyArns []string
-	in := make([]string, 0, len(tgs))
-	for g, tg := range tgs {
-		// The first registration matching the node: by id, by address, or
-		// either, as the group's target type allows.
-		first := -1
-		kind := strings.ToLower(tg.TargetType)
-		if kind != "ip" {
-			if i, ok := idx[g][inst.ID]; ok {
-				first = i
-			}
-		}
-		if kind != "instance" {
-			for _, ip := range ips {
-				if i, ok := idx[g][ip]; ok && (first < 0 || i < first) {
-					first = i
-				}
-			}
-		}
-		var target *inventory.Target
-		if first >= 0 {
-			target = &tg.Targets[first]
-		}
-		if target == nil {
+	in := make([]string, 0, len(r.tgs))
+	for g := range r.tgs {
+		tg := &r.tgs[g]
+		first := r.first(g, inst.ID, ips)
+		if first < 0 {
 			missing = append(missing, tgName(tg))
 			missingArns = append(missingArns, tg.Arn)
 			continue
 		}
 		in = append(in, tgName(tg))
-		switch h := strings.ToLower(strings.TrimSpace(target.Health)); h {
-		case "healthy", "":
-		default:
-			if running {
-				why := h
-				if target.Reason != "" {
-					why += ": " + target.Reason
-				}
-				unhealthy = append(unhealthy, fmt.Sprintf("%s (%s)", tgName(tg), why))
-				unhealthyArns = append(unhealthyArns, tg.Arn)
+		if target := &tg.Targets[first]; running && !healthyTarget(target.Health) {
+			why := strings.ToLower(strings.TrimSpace(target.Health))
+			if target.Reason != "" {
+				why += ": " + target.Reason
 			}
+			unhealthy = append(unhealthy, fmt.Sprintf("%s (%s)", tgName(tg), why))
+			unhealthyArns = append(unhealthyArns, tg.Arn)
 		}
 	}
 	if len(missing) > 0 {
@@ -378,7 +421,8 @@ var lbHealthCheckRule = awsRule{
 		}
 		path := a.Config.HealthCheckPath
 		var checks []Check
-		for _, tg := range tgs {
+		for g := range tgs {
+			tg := &tgs[g]
 			proto := strings.ToUpper(strings.TrimSpace(tg.HealthCheckProtocol))
 			got := strings.TrimSpace(tg.HealthCheckPath)
 			remedy := fmt.Sprintf("Set the health check of target group %s to HTTP (or HTTPS) with path %s (EC2 › Target groups › Health checks).", tgName(tg), path)

@@ -21,9 +21,15 @@ var opsBackupRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances},
 	eval: func(a *awsInput) []Check {
+		// The nodes are usually all in the same plan: the words after the
+		// id are written once per plan, not once per node.
+		var plan, covered string
 		return a.perNode(func(inst *inventory.Instance) Check {
 			if plans := a.inv.Backup[inst.ID]; len(plans) == 1 && plans[0] != "" {
-				return a.passNode(inst.ID, inst.ID, " is covered by ", plans[0], ".")
+				if plans[0] != plan {
+					plan, covered = plans[0], " is covered by "+plans[0]+"."
+				}
+				return a.passNode(inst.ID, inst.ID, covered)
 			}
 			if plans := nonEmpty(a.inv.Backup[inst.ID]...); len(plans) > 0 {
 				return pass(inst.ID+" is covered by "+andList(plans)+".", inst.ID)
@@ -46,40 +52,17 @@ var opsAlarmRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcAlarms},
 	eval: func(a *awsInput) []Check {
-		// Alarms by the instance they watch, so that each node looks at its
-		// own alarms only: the first alarm's position by instance, then
-		// each alarm's next one of the same instance (-1: none). The order
-		// among a node's alarms does not matter: their names are sorted.
 		alarms := a.inv.Alarms
-		first := make(map[string]int, len(alarms))
-		next := make([]int, len(alarms))
-		for i := range alarms {
-			next[i] = -1
-			if id := alarms[i].Dimensions["InstanceId"]; id != "" {
-				if j, ok := first[id]; ok {
-					next[i] = j
-				}
-				first[id] = i
-			}
-		}
+		head, next := a.statusAlarms()
 		return a.perNode(func(inst *inventory.Instance) Check {
-			head, ok := first[inst.ID]
-			if !ok {
-				head = -1
-			}
-			if head >= 0 && next[head] < 0 {
+			k := head[a.cur.idx]
+			if k >= 0 && next[k] < 0 && alarms[k].Actions > 0 {
 				// One alarm, the common case.
-				if al := &alarms[head]; al.Actions > 0 && statusCheckAlarm(*al, inst.ID) {
-					return a.passNode(inst.ID, inst.ID, " has a status-check alarm with actions: ", al.Name, ".")
-				}
+				return a.passNode(inst.ID, inst.ID, " has a status-check alarm with actions: ", alarms[k].Name, ".")
 			}
 			var acting, silent []string
-			for i := head; i >= 0; i = next[i] {
-				al := alarms[i]
-				if !statusCheckAlarm(al, inst.ID) {
-					continue
-				}
-				if al.Actions > 0 {
+			for ; k >= 0; k = next[k] {
+				if al := &alarms[k]; al.Actions > 0 {
 					acting = append(acting, al.Name)
 				} else {
 					silent = append(silent, al.Name)
@@ -102,11 +85,60 @@ var opsAlarmRule = awsRule{
 	},
 }
 
-// statusCheckAlarm reports whether the alarm watches the instance's status
-// checks: StatusCheckFailed, _Instance, _System or _AttachedEBS.
-func statusCheckAlarm(al inventory.Alarm, id string) bool {
+// statusAlarms links each live node to the status-check alarms on it, so
+// that a node looks at its own alarms only: head[n] is the position in
+// inv.Alarms of live node n's last such alarm, next[k] that of the one
+// before alarm k on the same node (-1: none). The order among a node's
+// alarms does not matter: their names are sorted.
+func (a *awsInput) statusAlarms() (head, next []int) {
+	live := a.nodeSet().live
+	alarms := a.inv.Alarms
+	links := make([]int, len(live)+len(alarms))
+	head, next = links[:len(live):len(live)], links[len(live):]
+	for n := range head {
+		head[n] = -1
+	}
+	// Alarms usually come in the nodes' order (one or a few per node), so
+	// the node of an alarm is first looked for where the previous alarm's
+	// was and just after it; only alarms out of that order need the
+	// nodes by id.
+	var byID map[string]int
+	n := 0
+	for k := range alarms {
+		next[k] = -1
+		al := &alarms[k]
+		id := al.Dimensions["InstanceId"]
+		if id == "" || !statusCheckMetric(al) {
+			continue
+		}
+		switch {
+		case n < len(live) && live[n].ID == id:
+		case n+1 < len(live) && live[n+1].ID == id:
+			n++
+		default:
+			if byID == nil {
+				byID = make(map[string]int, len(live))
+				for i := range live {
+					byID[live[i].ID] = i
+				}
+			}
+			i, ok := byID[id]
+			if !ok {
+				continue // not a live node's alarm
+			}
+			n = i
+		}
+		next[k], head[n] = head[n], k
+	}
+	return head, next
+}
+
+// statusCheckMetric reports whether the alarm watches status checks:
+// StatusCheckFailed, _Instance, _System or _AttachedEBS (of the instance
+// its InstanceId dimension names).
+func statusCheckMetric(al *inventory.Alarm) bool {
 	if ns := strings.TrimSpace(al.Namespace); ns != "" && !strings.EqualFold(ns, "AWS/EC2") {
 		return false
 	}
-	return strings.HasPrefix(al.MetricName, "StatusCheckFailed") && al.Dimensions["InstanceId"] == id
+	return strings.HasPrefix(al.MetricName, "StatusCheckFailed")
 }
