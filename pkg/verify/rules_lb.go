@@ -243,6 +243,9 @@ var lbTargetsRule = awsRule{
 			return []Check{fail(fmt.Sprintf("No target group is behind the listeners of %s: it forwards to no node.", arn),
 				"Create a target group (TCP, instance targets), register the three nodes and forward the listeners to it.", arn)}
 		}
+		if len(a.declaredIDs()) == 0 {
+			return []Check{noNodes()}
+		}
 		r := newRegistrations(tgs)
 		// What follows the id in a passing node's message is the same for
 		// every node: written once.
@@ -251,13 +254,20 @@ var lbTargetsRule = awsRule{
 			names[g] = tgName(&tgs[g])
 		}
 		registered := " is registered in " + andList(names) + "."
-		return a.perNode(func(inst *inventory.Instance) Check {
-			ips := a.ipsOf(inst)
-			if r.fine(inst, ips) {
-				return a.passNode(inst.ID, inst.ID, registered)
+		ns := a.nodeSet()
+		checks, room := a.opsRoom()
+		t := &a.text
+		for i := range ns.live {
+			inst, f := &ns.live[i], &ns.factsSlab[i]
+			if r.fine(inst, f.ips) {
+				t.start()
+				t.s(inst.ID).s(registered)
+				passIn(&room[i], t.end(), f.res)
+				continue
 			}
-			return r.check(inst, ips)
-		})
+			room[i] = r.check(inst, f.ips)
+		}
+		return checks
 	},
 }
 

@@ -21,29 +21,45 @@ var opsBackupRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances},
 	eval: func(a *awsInput) []Check {
+		if len(a.declaredIDs()) == 0 {
+			return []Check{noNodes()}
+		}
+		ns := a.nodeSet()
+		checks, room := a.opsRoom()
 		// The nodes are usually all in the same plan: the words after the
 		// id are written once per plan, not once per node.
 		var plan, covered string
-		return a.perNode(func(inst *inventory.Instance) Check {
+		t := &a.text
+		for i := range ns.live {
+			inst := &ns.live[i]
 			if plans := a.inv.Backup[inst.ID]; len(plans) == 1 && plans[0] != "" {
 				if plans[0] != plan {
 					plan, covered = plans[0], " is covered by "+plans[0]+"."
 				}
-				return a.passNode(inst.ID, inst.ID, covered)
+				t.start()
+				t.s(inst.ID).s(covered)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
+				continue
 			}
-			if plans := nonEmpty(a.inv.Backup[inst.ID]...); len(plans) > 0 {
-				return pass(inst.ID+" is covered by "+andList(plans)+".", inst.ID)
-			}
-			if c, failed := sourceError(a.inv, a.env, backupSources...); failed {
-				c.Message = fmt.Sprintf("%s is in no backup plan that could be read. %s", inst.ID, c.Message)
-				c.Resources = append([]string{inst.ID}, c.Resources...)
-				return c
-			}
-			return fail(fmt.Sprintf("%s is in no AWS Backup plan, and no DLM policy covers its volumes.", inst.ID),
-				fmt.Sprintf("Add %s to the resource selection of an AWS Backup plan (by instance ARN or tag), or cover its volumes with a Data Lifecycle Manager snapshot policy.", inst.ID),
-				inst.ID)
-		})
+			room[i] = a.backupCheck(inst)
+		}
+		return checks
 	},
+}
+
+// backupCheck is the check of a node that is not simply in one plan.
+func (a *awsInput) backupCheck(inst *inventory.Instance) Check {
+	if plans := nonEmpty(a.inv.Backup[inst.ID]...); len(plans) > 0 {
+		return pass(inst.ID+" is covered by "+andList(plans)+".", inst.ID)
+	}
+	if c, failed := sourceError(a.inv, a.env, backupSources...); failed {
+		c.Message = fmt.Sprintf("%s is in no backup plan that could be read. %s", inst.ID, c.Message)
+		c.Resources = append([]string{inst.ID}, c.Resources...)
+		return c
+	}
+	return fail(fmt.Sprintf("%s is in no AWS Backup plan, and no DLM policy covers its volumes.", inst.ID),
+		fmt.Sprintf("Add %s to the resource selection of an AWS Backup plan (by instance ARN or tag), or cover its volumes with a Data Lifecycle Manager snapshot policy.", inst.ID),
+		inst.ID)
 }
 
 var opsAlarmRule = awsRule{
@@ -52,37 +68,53 @@ var opsAlarmRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcAlarms},
 	eval: func(a *awsInput) []Check {
+		if len(a.declaredIDs()) == 0 {
+			return []Check{noNodes()}
+		}
+		ns := a.nodeSet()
+		checks, room := a.opsRoom()
 		alarms := a.inv.Alarms
 		head, next := a.statusAlarms()
-		return a.perNode(func(inst *inventory.Instance) Check {
-			k := head[a.cur.idx]
-			if k >= 0 && next[k] < 0 && alarms[k].Actions > 0 {
+		t := &a.text
+		for i := range ns.live {
+			inst := &ns.live[i]
+			if k := head[i]; k >= 0 && next[k] < 0 && alarms[k].Actions > 0 {
 				// One alarm, the common case.
-				return a.passNode(inst.ID, inst.ID, " has a status-check alarm with actions: ", alarms[k].Name, ".")
+				t.start()
+				t.s(inst.ID).s(" has a status-check alarm with actions: ").s(alarms[k].Name).s(".")
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
+				continue
 			}
-			var acting, silent []string
-			for ; k >= 0; k = next[k] {
-				if al := &alarms[k]; al.Actions > 0 {
-					acting = append(acting, al.Name)
-				} else {
-					silent = append(silent, al.Name)
-				}
-			}
-			slices.Sort(acting)
-			slices.Sort(silent)
-			switch {
-			case len(acting) > 0:
-				return pass(inst.ID+" has a status-check alarm with actions: "+andList(acting)+".", inst.ID)
-			case len(silent) > 0:
-				return warn(fmt.Sprintf("%s has a status-check alarm (%s), but it notifies no one: it has no actions.", inst.ID, andList(silent)),
-					fmt.Sprintf("Add an action to %s, such as an SNS topic your operations team receives (or an EC2 recover action).", andList(silent)),
-					inst.ID)
-			}
-			return fail(fmt.Sprintf("%s has no CloudWatch alarm on its status checks (StatusCheckFailed, dimension InstanceId = %s).", inst.ID, inst.ID),
-				fmt.Sprintf("Create a CloudWatch alarm on AWS/EC2 StatusCheckFailed for %s (Maximum ≥ 1 over 1–2 minutes) that notifies your operations team.", inst.ID),
-				inst.ID)
-		})
+			room[i] = alarmCheck(inst, alarms, head[i], next)
+		}
+		return checks
 	},
+}
+
+// alarmCheck judges a node by its status-check alarms: k, then next[k],
+// and so on (see statusAlarms).
+func alarmCheck(inst *inventory.Instance, alarms []inventory.Alarm, k int, next []int) Check {
+	var acting, silent []string
+	for ; k >= 0; k = next[k] {
+		if al := &alarms[k]; al.Actions > 0 {
+			acting = append(acting, al.Name)
+		} else {
+			silent = append(silent, al.Name)
+		}
+	}
+	slices.Sort(acting)
+	slices.Sort(silent)
+	switch {
+	case len(acting) > 0:
+		return pass(inst.ID+" has a status-check alarm with actions: "+andList(acting)+".", inst.ID)
+	case len(silent) > 0:
+		return warn(fmt.Sprintf("%s has a status-check alarm (%s), but it notifies no one: it has no actions.", inst.ID, andList(silent)),
+			fmt.Sprintf("Add an action to %s, such as an SNS topic your operations team receives (or an EC2 recover action).", andList(silent)),
+			inst.ID)
+	}
+	return fail(fmt.Sprintf("%s has no CloudWatch alarm on its status checks (StatusCheckFailed, dimension InstanceId = %s).", inst.ID, inst.ID),
+		fmt.Sprintf("Create a CloudWatch alarm on AWS/EC2 StatusCheckFailed for %s (Maximum ≥ 1 over 1–2 minutes) that notifies your operations team.", inst.ID),
+		inst.ID)
 }
 
 // statusAlarms links each live node to the status-check alarms on it, so

@@ -353,22 +353,36 @@ func hostSet(h checklist.Hostnames) []string {
 // distinct returns the non-empty values in order, each once, and the values
 // seen more than once.
 func distinct(values []string) (unique, dups []string) {
+	unique = make([]string, 0, len(values))
 	// A set, not a scan of unique, keeps this linear in the values (the
-	// declared instance ids of a large environment).
-	seen := make(map[string]bool, len(values))
+	// declared instance ids of a large environment); so does the set of
+	// the duplicates listed, made only when there is one.
+	seen := make(map[string]struct{}, len(values))
+	var listed map[string]struct{}
 	for _, v := range values {
-		v = strings.TrimSpace(v)
-		switch dup, ok := seen[v]; {
+		switch v = strings.TrimSpace(v); {
 		case v == "":
-		case !ok:
-			seen[v] = false
+		case added(seen, v):
 			unique = append(unique, v)
-		case !dup:
-			seen[v] = true
-			dups = append(dups, v)
+		default:
+			if listed == nil {
+				listed = map[string]struct{}{}
+			}
+			if added(listed, v) {
+				dups = append(dups, v)
+			}
 		}
 	}
 	return unique, dups
+}
+
+// added adds v to set and reports whether it was not there yet: the set's
+// size tells, so that this is one map operation, not a look-up and an
+// insertion.
+func added(set map[string]struct{}, v string) bool {
+	n := len(set)
+	set[v] = struct{}{}
+	return len(set) > n
 }
 
 func plural(n int, noun string) string {
