@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
@@ -124,13 +125,9 @@ var lbListenersRule = awsRule{
 }
 
 func listenerCheck(lb *inventory.LoadBalancer, arn string, port int) Check {
-	var on []inventory.Listener
-	for _, l := range lb.Listeners {
-		if int(l.Port) == port {
-			on = append(on, l)
-		}
-	}
-	if len(on) == 0 {
+	// The first listener on the port is judged.
+	on := slices.IndexFunc(lb.Listeners, func(l inventory.Listener) bool { return int(l.Port) == port })
+	if on < 0 {
 		msg := fmt.Sprintf("%s has no listener on port %d.", arn, port)
 		remedy := fmt.Sprintf("Add a TCP listener on port %d forwarding to a target group of the three nodes.", port)
 		if port == tlsPort {
@@ -140,11 +137,11 @@ func listenerCheck(lb *inventory.LoadBalancer, arn string, port int) Check {
 		c.Severity = SeverityRecommended
 		return c
 	}
-	l := on[0]
+	l := &lb.Listeners[on]
 	id := cmpOrDefault(l.Arn, arn)
 	switch proto := strings.ToUpper(strings.TrimSpace(l.Protocol)); proto {
 	case "TCP", "TCP_UDP":
-		return pass(fmt.Sprintf("The listener on port %d is %s.", port, proto), id)
+		return pass("The listener on port "+strconv.Itoa(port)+" is "+proto+".", id)
 	case "TLS", "HTTPS":
 		return fail(fmt.Sprintf("The listener on port %d is %s: TLS must terminate on the nodes, not on the load balancer.", port, proto),
 			fmt.Sprintf("Replace the listener on port %d with a TCP listener forwarding to the nodes (and remove its certificate from the load balancer).", port),
@@ -430,21 +427,25 @@ var lbHealthCheckRule = awsRule{
 			return []Check{skip("Not checked: no target group is behind the listeners (see LB-TARGETS).", arn)}
 		}
 		path := a.Config.HealthCheckPath
-		var checks []Check
+		checks := make([]Check, 0, len(tgs))
 		for g := range tgs {
 			tg := &tgs[g]
 			proto := strings.ToUpper(strings.TrimSpace(tg.HealthCheckProtocol))
 			got := strings.TrimSpace(tg.HealthCheckPath)
-			remedy := fmt.Sprintf("Set the health check of target group %s to HTTP (or HTTPS) with path %s (EC2 › Target groups › Health checks).", tgName(tg), path)
 			res := cmpOrDefault(tg.Arn, arn)
+			var msg string
 			switch {
 			case proto != "HTTP" && proto != "HTTPS":
-				checks = append(checks, fail(fmt.Sprintf("Target group %s checks health over %s; the appliance is monitored by HTTP against %s.", tgName(tg), cmpOrDefault(proto, "an unreported protocol"), path), remedy, res))
+				msg = fmt.Sprintf("Target group %s checks health over %s; the appliance is monitored by HTTP against %s.", tgName(tg), cmpOrDefault(proto, "an unreported protocol"), path)
 			case got != path:
-				checks = append(checks, fail(fmt.Sprintf("Target group %s checks health over %s on %s, not on %s.", tgName(tg), proto, cmpOrDefault(got, "no path"), path), remedy, res))
+				msg = fmt.Sprintf("Target group %s checks health over %s on %s, not on %s.", tgName(tg), proto, cmpOrDefault(got, "no path"), path)
 			default:
-				checks = append(checks, pass(fmt.Sprintf("Target group %s checks health over %s on %s.", tgName(tg), proto, path), res))
+				checks = append(checks, pass("Target group "+tgName(tg)+" checks health over "+proto+" on "+path+".", res))
+				continue
 			}
+			checks = append(checks, fail(msg,
+				fmt.Sprintf("Set the health check of target group %s to HTTP (or HTTPS) with path %s (EC2 › Target groups › Health checks).", tgName(tg), path),
+				res))
 		}
 		return checks
 	},
