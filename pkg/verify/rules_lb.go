@@ -301,6 +301,9 @@ func newRegistrations(tgs []inventory.TargetGroup) *registrations {
 // healthyTarget reports whether a target's health passes a node: healthy,
 // or not reported.
 func healthyTarget(health string) bool {
+	if health == "healthy" {
+		return true // as AWS reports it
+	}
 	h := strings.TrimSpace(health)
 	return h == "healthy" || h == "" || strings.EqualFold(h, "healthy")
 }
@@ -345,7 +348,7 @@ func (r *registrations) first(g int, id string, ips []string) int {
 // fine reports whether check passes a running node without a note: it is
 // registered in every group, healthy (or of unreported health) in each.
 func (r *registrations) fine(inst *inventory.Instance, ips []string) bool {
-	if inst.State != "" && !strings.EqualFold(inst.State, "running") {
+	if st := inst.State; st != "running" && st != "" && !strings.EqualFold(st, "running") {
 		return false
 	}
 	for g := range r.tgs {

@@ -169,7 +169,7 @@ func (a *awsInput) statusAlarms() (head, next []int) {
 // StatusCheckFailed, _Instance, _System or _AttachedEBS (of the instance
 // its InstanceId dimension names).
 func statusCheckMetric(al *inventory.Alarm) bool {
-	if ns := strings.TrimSpace(al.Namespace); ns != "" && !strings.EqualFold(ns, "AWS/EC2") {
+	if ns := strings.TrimSpace(al.Namespace); ns != "AWS/EC2" && ns != "" && !strings.EqualFold(ns, "AWS/EC2") {
 		return false
 	}
 	return strings.HasPrefix(al.MetricName, "StatusCheckFailed")
