@@ -252,14 +252,14 @@ var lbTargetsRule = awsRule{
 		}
 		registered := " is registered in " + andList(names) + "."
 		ns := a.nodeSet()
-		checks, room := a.vmRoom(0) // room[i]: live[i]'s check, filled in place
+		checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
 		t := &a.text
 		for i := range ns.live {
 			inst, f := &ns.live[i], &ns.factsSlab[i]
 			if r.fine(inst, f.ips) {
 				t.start()
 				t.s(inst.ID).s(registered)
-				vmPass(&room[i], t.end(), f.res)
+				passIn(&room[i], t.end(), f.res)
 				continue
 			}
 			room[i] = r.check(inst, f.ips)

@@ -25,7 +25,7 @@ var opsBackupRule = awsRule{
 			return []Check{noNodes()}
 		}
 		ns := a.nodeSet()
-		checks, room := a.vmRoom(0) // room[i]: live[i]'s check, filled in place
+		checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
 		// The nodes are usually all in the same plan: the words after the
 		// id are written once per plan, not once per node.
 		var plan, covered string
@@ -38,7 +38,7 @@ var opsBackupRule = awsRule{
 				}
 				t.start()
 				t.s(inst.ID).s(covered)
-				vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
 			room[i] = a.backupCheck(inst)
@@ -72,7 +72,7 @@ var opsAlarmRule = awsRule{
 			return []Check{noNodes()}
 		}
 		ns := a.nodeSet()
-		checks, room := a.vmRoom(0) // room[i]: live[i]'s check, filled in place
+		checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
 		alarms := a.inv.Alarms
 		head, next := a.statusAlarms()
 		t := &a.text
@@ -82,7 +82,7 @@ var opsAlarmRule = awsRule{
 				// One alarm, the common case.
 				t.start()
 				t.s(inst.ID).s(" has a status-check alarm with actions: ").s(alarms[k].Name).s(".")
-				vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
 			room[i] = alarmCheck(inst, alarms, head[i], next)

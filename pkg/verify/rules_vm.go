@@ -11,36 +11,6 @@ import (
 	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
-// vmRoom lays out the checks of a VM rule that reports on every declared
-// node as perNode does: head checks of the rule's own (for the rule to
-// set), a skip for each declared node that does not exist, one check per
-// live node, and room for one more appended. It returns them, and the live
-// nodes' part, zeroed (reserve hands out zeroed room): room[i] is the
-// check of the node set's live[i].
-//
-// The rule fills room in place, field by field, rather than returning each
-// check by value for perNode to append: a Check (with its seven pointer
-// fields) copied whole costs a bulk write barrier while the collector
-// marks, where a passing node's Status, Message and Resources cost three
-// pointer stores.
-func (a *awsInput) vmRoom(head int) (checks, room []Check) {
-	ns := a.nodeSet()
-	checks = a.Input.reserve(head + len(ns.skips) + len(ns.live) + 1)[:head]
-	for _, c := range ns.skips {
-		c.Resources = slices.Clone(c.Resources)
-		checks = append(checks, c)
-	}
-	n := len(checks)
-	checks = checks[:n+len(ns.live)]
-	room = checks[n:]
-	return checks, room
-}
-
-// vmPass makes c, a zeroed check, a pass.
-func vmPass(c *Check, msg string, res []string) {
-	c.Status, c.Message, c.Resources = StatusPass, msg, res
-}
-
 // vmShapes is how many distinct instance types (VM-SIZE) or lists of drive
 // sizes (VM-STORAGE) a rule judges once for all the nodes that share them;
 // any more are judged node by node.
@@ -86,7 +56,7 @@ func (a *awsInput) liveState(c *Check, id string, inst *inventory.Instance, f *n
 	t := &a.text
 	t.start()
 	t.s(id).s(" (").s(what).s(" in ").s(f.az).s(") is running.")
-	vmPass(c, t.end(), f.res)
+	passIn(c, t.end(), f.res)
 }
 
 func (a *awsInput) instanceState(id string) Check {
@@ -157,7 +127,7 @@ var vmAMIRule = awsRule{
 			return []Check{head, noNodes()}
 		}
 		ns := a.nodeSet()
-		checks, room := a.vmRoom(1)
+		checks, room := a.nodeRoom(1)
 		checks[0] = head
 		// Every passing node's message ends alike: worded once.
 		launched := " was launched from the declared AMI " + ami + "."
@@ -168,7 +138,7 @@ var vmAMIRule = awsRule{
 			if got == ami || strings.EqualFold(strings.TrimSpace(got), ami) {
 				t.start()
 				t.s(inst.ID).s(launched)
-				vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
 			got = strings.TrimSpace(got)
@@ -202,7 +172,7 @@ var vmSizeRule = awsRule{
 			return []Check{noNodes()}
 		}
 		ns := a.nodeSet()
-		checks, room := a.vmRoom(0)
+		checks, room := a.nodeRoom(0)
 		// The nodes of a cluster share one instance type, or a few: each
 		// type is looked up and judged once, for every node of that type.
 		var types [vmShapes]vmSizeShape
@@ -230,7 +200,7 @@ var vmSizeRule = awsRule{
 			if sh.pass {
 				t.start()
 				t.s(inst.ID).s(sh.size).s(".")
-				vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
 			room[i] = a.sizeCheck(inst, sh)
@@ -321,7 +291,7 @@ var vmStorageRule = awsRule{
 			s.base = cfg.DevDriveSizesGB
 		}
 		s.withBackup = append(slices.Clone(cfg.ProdDriveSizesGB), cfg.ProdBackupDriveGB)
-		checks, room := a.vmRoom(0)
+		checks, room := a.nodeRoom(0)
 		s.judge(room)
 		if s.owned != len(a.inv.Volumes) {
 			// Some volume is not listed by its node (owned counts the
@@ -467,7 +437,7 @@ func (s *vmStorage) judge(room []Check) {
 		if ok && d.fit {
 			t.start()
 			t.s(inst.ID).s(d.has)
-			vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+			passIn(&room[i], t.end(), ns.factsSlab[i].res)
 			if !s.dev && d.n == len(s.withBackup) {
 				s.backupNodes = append(s.backupNodes, inst.ID)
 			}
@@ -752,7 +722,7 @@ var vmNICRule = awsRule{
 		}
 		want := a.Config.NetworkInterfaces
 		ns := a.nodeSet()
-		checks, room := a.vmRoom(0)
+		checks, room := a.nodeRoom(0)
 		t := &a.text
 		for i := range ns.live {
 			inst := &ns.live[i]
@@ -784,7 +754,7 @@ var vmNICRule = awsRule{
 				t.s(")")
 			}
 			t.s(".")
-			vmPass(&room[i], t.end(), ns.factsSlab[i].res)
+			passIn(&room[i], t.end(), ns.factsSlab[i].res)
 		}
 		return checks
 	},
