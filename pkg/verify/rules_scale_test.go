@@ -88,3 +88,43 @@ func TestSortedChecksIsAStableSortOfAllChecks(t *testing.T) {
 		}
 	}
 }
+
+// sortByResources orders a rule's checks as a stable sort by resources
+// does, whether they come sorted, with a few out of place, or shuffled.
+func TestSortByResourcesIsAStableSort(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	for trial := range 500 {
+		n := rnd.IntN(40)
+		g := make([]Check, n)
+		for i := range g {
+			g[i] = Check{Resources: []string{fmt.Sprintf("i-%03d", i)}, Message: fmt.Sprint(i)}
+		}
+		switch trial % 3 {
+		case 0: // a few moved, or a summary naming many
+			for range rnd.IntN(4) {
+				if n > 0 {
+					k := rnd.IntN(n)
+					g[k].Resources = []string{fmt.Sprintf("i-%03d", rnd.IntN(n+1))}
+				}
+			}
+		case 1: // shuffled, with equal keys
+			for i := range g {
+				g[i].Resources = []string{fmt.Sprintf("i-%03d", rnd.IntN(8))}
+			}
+		case 2: // sorted, longer lists among them
+			for i := range g {
+				if rnd.IntN(5) == 0 {
+					g[i].Resources = append(g[i].Resources, "sg-1")
+				}
+			}
+		}
+		want := slices.Clone(g)
+		slices.SortStableFunc(want, byResources)
+		sortByResources(g)
+		for i := range g {
+			if g[i].Message != want[i].Message {
+				t.Fatalf("trial %d: position %d holds check %s, want %s", trial, i, g[i].Message, want[i].Message)
+			}
+		}
+	}
+}
