@@ -472,9 +472,17 @@ type sgRule struct {
 // ingress returns the inbound rules of the groups, and the ids of groups
 // the inventory lacks.
 func (a *awsInput) ingress(sgIDs []string) ([]sgRule, []string) {
+	ids := nonEmpty(sgIDs...)
+	n := 0 // the rules, counted first to gather them in one slice
+	for _, id := range ids {
+		n += len(a.inv.SecurityGroups[id].Ingress)
+	}
 	var rules []sgRule
+	if n > 0 {
+		rules = make([]sgRule, 0, n)
+	}
 	var unknown []string
-	for _, id := range nonEmpty(sgIDs...) {
+	for _, id := range ids {
 		g, ok := a.inv.SecurityGroups[id]
 		if !ok {
 			unknown = append(unknown, id)
@@ -674,6 +682,21 @@ type clusterPeers struct {
 	// CIDR sources read them.
 	addrs []netip.Addr
 	at    []int
+	// same[i] is whether peer i has the groups of peer i-1, worked out on
+	// first need for the rule's loop and every coverage to share.
+	same []bool
+}
+
+// sameGroups reports whether peer i has the same security groups as the
+// peer before it (the nodes of a cluster usually share theirs).
+func (p *clusterPeers) sameGroups(i int) bool {
+	if p.same == nil {
+		p.same = make([]bool, len(p.live))
+		for j := 1; j < len(p.live); j++ {
+			p.same[j] = slices.Equal(p.live[j].SecurityGroupIDs, p.live[j-1].SecurityGroupIDs)
+		}
+	}
+	return p.same[i]
 }
 
 func (p *clusterPeers) addrsOf(i int) []netip.Addr {
@@ -787,7 +810,7 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 	slab := make(resSlab, 0, len(live)*(1+len(live[0].SecurityGroupIDs)))
 	for i := range live {
 		n := &live[i]
-		if cov == nil || !slices.Equal(cov.sgIDs, n.SecurityGroupIDs) {
+		if cov == nil || !peers.sameGroups(i) {
 			k := slices.IndexFunc(covs, func(c *groupCoverage) bool { return slices.Equal(c.sgIDs, n.SecurityGroupIDs) })
 			if k < 0 {
 				k = len(covs)
@@ -898,7 +921,7 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 	class := make([]int, len(peers.live))
 	classes := 0
 	for i := range peers.live {
-		if i > 0 && byGroupsOnly && slices.Equal(peers.live[i].SecurityGroupIDs, peers.live[i-1].SecurityGroupIDs) {
+		if i > 0 && byGroupsOnly && peers.sameGroups(i) {
 			class[i] = class[i-1]
 			continue
 		}
