@@ -40,7 +40,7 @@ var netEgressRule = awsRule{
 				continue
 			}
 			rt := -1
-			if k := slices.IndexFunc(places[:n], f.in); k >= 0 {
+			if k := slices.IndexFunc(places[:n], func(p egressPlace) bool { return p.holds(f) }); k >= 0 {
 				rt = places[k].rt
 			} else {
 				rt = a.routeTable(f.subnets, f.vpc)
@@ -89,8 +89,8 @@ type egressPlace struct {
 	rt int
 }
 
-// in reports whether the node of f sits in p: the same subnets and VPC.
-func (f *nodeFacts) in(p egressPlace) bool {
+// holds reports whether the node of f sits in p: the same subnets and VPC.
+func (p egressPlace) holds(f *nodeFacts) bool {
 	return f.vpc == p.f.vpc && slices.Equal(f.subnets, p.f.subnets)
 }
 
