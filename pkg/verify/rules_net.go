@@ -19,12 +19,79 @@ var netEgressRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcRouteTables},
 	eval: func(a *awsInput) []Check {
+		if len(a.declaredIDs()) == 0 {
+			return []Check{noNodes()}
+		}
+		ns := a.nodeSet()
+		checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
 		// Room for the resources of every node's pass: its id and table.
-		slab := make(resSlab, 0, 2*len(a.nodeSet().live))
-		a.slab = &slab
+		slab := make(resSlab, 0, 2*len(ns.live))
 		ways := make([]egressWay, len(a.inv.RouteTables))
-		return a.perNode(func(inst *inventory.Instance) Check { return a.egress(inst, ways) })
+		// The nodes of a subnet share its route table (and a cluster's
+		// nodes a few subnets): each place is looked up once, for every
+		// node in it.
+		var places [egressPlaces]egressPlace // past these: looked up per node
+		n := 0
+		t := &a.text
+		for i := range ns.live {
+			inst, f := &ns.live[i], &ns.factsSlab[i]
+			if len(f.ips) == 0 {
+				room[i] = a.egress(inst, f, -1)
+				continue
+			}
+			rt := -1
+			if k := slices.IndexFunc(places[:n], func(p egressPlace) bool { return p.holds(f) }); k >= 0 {
+				rt = places[k].rt
+			} else {
+				rt = a.routeTable(f.subnets, f.vpc)
+				if n < len(places) {
+					places[n] = egressPlace{f, rt}
+					n++
+				}
+			}
+			if rt >= 0 {
+				w := &ways[rt]
+				if !w.done {
+					*w = newEgressWay(&a.inv.RouteTables[rt])
+				}
+				// The common passes, in the arena: a NAT gateway, or an
+				// internet gateway for a node with a public IP.
+				pub := ""
+				if w.nat == "" && w.igw != "" {
+					pub = publicIP(inst)
+				}
+				if w.nat != "" || pub != "" {
+					t.start()
+					t.s(inst.ID).s(" (").s(f.ips[0])
+					if w.nat != "" {
+						t.s(w.nat)
+					} else {
+						t.s(") reaches the internet through its public IP ").s(pub).s(w.igw)
+					}
+					passIn(&room[i], t.end(), slab.of(inst.ID, a.inv.RouteTables[rt].ID))
+					continue
+				}
+			}
+			room[i] = a.egress(inst, f, rt)
+		}
+		return checks
 	},
+}
+
+// egressPlaces is how many distinct places NET-EGRESS looks the route
+// table of up once for all the nodes in them.
+const egressPlaces = 8
+
+// egressPlace is where a node sits, as far as its route table goes: its
+// subnets and VPC (those of f), and the index of the table, or -1.
+type egressPlace struct {
+	f  *nodeFacts
+	rt int
+}
+
+// holds reports whether the node of f sits in p: the same subnets and VPC.
+func (p egressPlace) holds(f *nodeFacts) bool {
+	return f.vpc == p.f.vpc && slices.Equal(f.subnets, p.f.subnets)
 }
 
 // egressWay is the way out through one route table, worked out once for
@@ -53,39 +120,23 @@ func newEgressWay(rt *inventory.RouteTable) egressWay {
 	return w
 }
 
-// egress judges one node's way out: a private address, and a default route
-// that leads to the internet from where the node sits. ways holds the
-// route tables' ways out, by the table's index, as worked out so far.
-func (a *awsInput) egress(inst *inventory.Instance, ways []egressWay) Check {
-	id := inst.ID
-	ips := a.ipsOf(inst)
+// egress judges the way out of a node that the common passes (a NAT
+// gateway, an internet gateway and a public IP) do not cover: a private
+// address, and a default route that leads to the internet from where the
+// node sits. rti is the index of the node's route table, or -1.
+func (a *awsInput) egress(inst *inventory.Instance, f *nodeFacts, rti int) Check {
+	id, ips := inst.ID, f.ips
 	if len(ips) == 0 {
 		return fail(fmt.Sprintf("%s has no private IP address.", id),
 			fmt.Sprintf("Relaunch %s in a subnet of the declared VPC, with a private IP address of its own.", id), id)
 	}
-	subnets := a.subnetsOf(inst)
 	subnet := ""
-	if len(subnets) > 0 {
-		subnet = subnets[0]
+	if len(f.subnets) > 0 {
+		subnet = f.subnets[0]
 	}
 	var rt *inventory.RouteTable
-	if i := a.routeTable(subnets, a.vpcOf(inst)); i >= 0 {
-		rt = &a.inv.RouteTables[i]
-		w := &ways[i]
-		if !w.done {
-			*w = newEgressWay(rt)
-		}
-		// The common passes, in the arena: a NAT gateway, or an internet
-		// gateway for a node with a public IP.
-		switch {
-		case w.nat != "":
-			return Check{Status: StatusPass, Resources: a.slab.of(id, rt.ID), Message: a.text.words(id, " (", ips[0], w.nat)}
-		case w.igw != "":
-			if pub := publicIP(inst); pub != "" {
-				return Check{Status: StatusPass, Resources: a.slab.of(id, rt.ID),
-					Message: a.text.words(id, " (", ips[0], ") reaches the internet through its public IP ", pub, w.igw)}
-			}
-		}
+	if rti >= 0 {
+		rt = &a.inv.RouteTables[rti]
 	}
 	node := id + " (" + ips[0] + ")"
 	if rt == nil {
@@ -106,7 +157,7 @@ func (a *awsInput) egress(inst *inventory.Instance, ways []egressWay) Check {
 			id, rt.ID)
 	}
 	// A NAT gateway, and an internet gateway for a node with a public IP,
-	// passed above.
+	// passed in NET-EGRESS's loop.
 	via := "(route table " + rt.ID + ")"
 	switch kind {
 	case "igw":
@@ -331,30 +382,47 @@ var netIsolationRule = awsRule{
 		if o := a.Other(); o != nil {
 			otherVpc = strings.TrimSpace(o.VpcID)
 		}
+		peering := a.peeringCheck(vpc, otherVpc, otherName)
+		if len(a.declaredIDs()) == 0 {
+			return []Check{noNodes(), peering}
+		}
+		ns := a.nodeSet()
+		checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
 		// The words after a passing node's id, the same for every node.
 		inVpc := " runs in the declared VPC " + vpc + "."
-		checks := a.perNode(func(inst *inventory.Instance) Check {
-			got := a.vpcOf(inst)
-			switch {
-			case got == "":
-				return Check{
-					Status:      StatusError,
-					Message:     fmt.Sprintf("EC2 reports no VPC for %s, so its network is unknown. This requirement is not verified.", inst.ID),
-					Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
-					Resources:   []string{inst.ID},
-				}
-			case got == vpc || strings.EqualFold(got, vpc):
-				return a.passNode(inst.ID, inst.ID, inVpc)
-			case otherVpc != "" && strings.EqualFold(got, otherVpc):
-				return fail(fmt.Sprintf("%s runs in %s, the %s VPC, not in the declared %s VPC %s: Production and non-Production must be on completely isolated networks.", inst.ID, got, otherName, a.name(), vpc),
-					fmt.Sprintf("Run the %s node in its own VPC %s (relaunch it in one of its subnets).", a.name(), vpc), inst.ID)
+		t := &a.text
+		for i := range ns.live {
+			f := &ns.factsSlab[i]
+			if got := f.vpc; got == vpc || strings.EqualFold(got, vpc) { // vpc is not empty
+				t.start()
+				t.s(f.res[0]).s(inVpc)
+				passIn(&room[i], t.end(), f.res)
+				continue
 			}
-			return fail(fmt.Sprintf("%s runs in %s, not in the declared VPC %s.", inst.ID, got, vpc),
-				fmt.Sprintf("Run the node in the declared VPC %s (relaunch it in one of its subnets), or correct vpcId in the checklist if %s is the %s VPC.", vpc, got, a.name()),
-				inst.ID)
-		})
-		return append(checks, a.peeringCheck(vpc, otherVpc, otherName))
+			room[i] = a.isolationFailure(ns.live[i].ID, f.vpc, vpc, otherVpc, otherName)
+		}
+		return append(checks, peering)
 	},
+}
+
+// isolationFailure is the check of node id, which runs in VPC got rather
+// than in the declared vpc.
+func (a *awsInput) isolationFailure(id, got, vpc, otherVpc, otherName string) Check {
+	switch {
+	case got == "":
+		return Check{
+			Status:      StatusError,
+			Message:     fmt.Sprintf("EC2 reports no VPC for %s, so its network is unknown. This requirement is not verified.", id),
+			Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
+			Resources:   []string{id},
+		}
+	case otherVpc != "" && strings.EqualFold(got, otherVpc):
+		return fail(fmt.Sprintf("%s runs in %s, the %s VPC, not in the declared %s VPC %s: Production and non-Production must be on completely isolated networks.", id, got, otherName, a.name(), vpc),
+			fmt.Sprintf("Run the %s node in its own VPC %s (relaunch it in one of its subnets).", a.name(), vpc), id)
+	}
+	return fail(fmt.Sprintf("%s runs in %s, not in the declared VPC %s.", id, got, vpc),
+		fmt.Sprintf("Run the node in the declared VPC %s (relaunch it in one of its subnets), or correct vpcId in the checklist if %s is the %s VPC.", vpc, got, a.name()),
+		id)
 }
 
 // peeringCheck fails for every active peering between the two VPCs.
@@ -404,9 +472,17 @@ type sgRule struct {
 // ingress returns the inbound rules of the groups, and the ids of groups
 // the inventory lacks.
 func (a *awsInput) ingress(sgIDs []string) ([]sgRule, []string) {
+	ids := nonEmpty(sgIDs...)
+	n := 0 // the rules, counted first to gather them in one slice
+	for _, id := range ids {
+		n += len(a.inv.SecurityGroups[id].Ingress)
+	}
 	var rules []sgRule
+	if n > 0 {
+		rules = make([]sgRule, 0, n)
+	}
 	var unknown []string
-	for _, id := range nonEmpty(sgIDs...) {
+	for _, id := range ids {
 		g, ok := a.inv.SecurityGroups[id]
 		if !ok {
 			unknown = append(unknown, id)
@@ -577,8 +653,8 @@ var netClusterPortsRule = awsRule{
 		if len(a.declaredIDs()) == 0 {
 			return []Check{noNodes()}
 		}
-		live, checks := a.nodes()
-		if len(live) < 2 {
+		if live := a.nodeSet().live; len(live) < 2 {
+			_, checks := a.nodes()
 			return append(checks, skip(fmt.Sprintf("Not checked: %s of the PROD nodes exist (see VM-EXISTS).", plural(len(live), "instance"))))
 		}
 		var ports []PortRange
@@ -587,7 +663,7 @@ var netClusterPortsRule = awsRule{
 				ports = append(ports, p)
 			}
 		}
-		return a.clusterPortChecks(live, ports, checks)
+		return a.clusterPortChecks(ports)
 	},
 }
 
@@ -606,6 +682,21 @@ type clusterPeers struct {
 	// CIDR sources read them.
 	addrs []netip.Addr
 	at    []int
+	// same[i] is whether peer i has the groups of peer i-1, worked out on
+	// first need for the rule's loop and every coverage to share.
+	same []bool
+}
+
+// sameGroups reports whether peer i has the same security groups as the
+// peer before it (the nodes of a cluster usually share theirs).
+func (p *clusterPeers) sameGroups(i int) bool {
+	if p.same == nil {
+		p.same = make([]bool, len(p.live))
+		for j := 1; j < len(p.live); j++ {
+			p.same[j] = slices.Equal(p.live[j].SecurityGroupIDs, p.live[j-1].SecurityGroupIDs)
+		}
+	}
+	return p.same[i]
 }
 
 func (p *clusterPeers) addrsOf(i int) []netip.Addr {
@@ -679,6 +770,7 @@ type portCoverage struct {
 type groupCoverage struct {
 	unknown []string
 	ports   []portCoverage
+	sgIDs   []string // the groups, as a node of the set gives them
 	sgs     []string // the groups, each once
 	groups  string   // "sg-1, sg-2", or "no security group"
 	labels  string   // "27017, 7777, …"
@@ -688,58 +780,60 @@ type groupCoverage struct {
 	allOK   bool // no port lacks anything from any peer
 }
 
-// clusterPortChecks appends to checks its verdicts that every node accepts
-// every port from every other node: by a rule whose source is a group
-// attached to the peer, or a CIDR holding the peer's private address.
+// clusterPortChecks returns its verdicts that every node accepts every
+// port from every other node: by a rule whose source is a group attached
+// to the peer, or a CIDR holding the peer's private address.
 //
 // It stays linear in the nodes: a node's rules come from its security
 // groups, so what each peer lacks is worked out once per distinct set of
 // groups (the nodes of a cluster usually share one); each node then reads
 // its own verdict off its set's coverage, leaving itself out.
-func (a *awsInput) clusterPortChecks(live []inventory.Instance, ports []PortRange, checks []Check) []Check {
-	peers := &clusterPeers{live: live, facts: a.nodeSet().factsSlab}
+func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
+	ns := a.nodeSet()
+	live := ns.live
+	checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
+	peers := &clusterPeers{live: live, facts: ns.factsSlab}
+	t := &a.text
 	// The peers every node past the first maxPeersListed names, and the
 	// period after them, written once (in the arena, as a part of later
 	// messages rather than one of its own).
 	sharedTail := ""
 	if len(live) > maxPeersListed {
-		a.text.start()
-		writeOthers(&a.text, live, -1)
-		sharedTail = a.text.s(".").end()
+		t.start()
+		writeOthers(t, live, -1)
+		sharedTail = t.s(".").end()
 	}
-	byGroups := map[string]*groupCoverage{}
-	var cov *groupCoverage // the previous node's, usually this one's too
-	var covSGs []string
+	var covs []*groupCoverage // one per distinct set of groups
+	var cov *groupCoverage    // the previous node's, usually this one's too
 	// Room for every node's resources, when they share the first one's
 	// groups.
 	slab := make(resSlab, 0, len(live)*(1+len(live[0].SecurityGroupIDs)))
 	for i := range live {
 		n := &live[i]
-		if cov == nil || !slices.Equal(covSGs, n.SecurityGroupIDs) {
-			key := strings.Join(n.SecurityGroupIDs, "\x00")
-			if cov = byGroups[key]; cov == nil {
-				cov = a.coverage(n.SecurityGroupIDs, peers, ports)
-				byGroups[key] = cov
+		if cov == nil || !peers.sameGroups(i) {
+			k := slices.IndexFunc(covs, func(c *groupCoverage) bool { return slices.Equal(c.sgIDs, n.SecurityGroupIDs) })
+			if k < 0 {
+				k = len(covs)
+				covs = append(covs, a.coverage(n.SecurityGroupIDs, peers, ports))
 			}
-			covSGs = n.SecurityGroupIDs
+			cov = covs[k]
 		}
 		if !cov.allOK {
 			if c, failed := clusterPortFailure(n.ID, i, peers, cov, ports); failed {
-				checks = append(checks, c)
+				room[i] = c
 				continue
 			}
 		}
 		// A pass: the node accepts every port from every other node.
-		var msg string
+		t.start()
+		t.s(n.ID).s(cov.passMid)
 		if i >= maxPeersListed {
-			msg = a.text.words(n.ID, cov.passMid, sharedTail)
+			t.s(sharedTail)
 		} else {
-			a.text.start()
-			a.text.s(n.ID).s(cov.passMid)
-			writeOthers(&a.text, live, i)
-			msg = a.text.s(".").end()
+			writeOthers(t, live, i)
+			t.s(".")
 		}
-		checks = append(checks, Check{Status: StatusPass, Resources: slab.with(n.ID, cov.sgs), Message: msg})
+		passIn(&room[i], t.end(), slab.with(n.ID, cov.sgs))
 	}
 	return checks
 }
@@ -784,7 +878,7 @@ func (r *openRule) admits(peers *clusterPeers, i int) bool {
 // are worked out once per class and port.
 func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRange) *groupCoverage {
 	rules, unknown := a.ingress(sgIDs)
-	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgs: nonEmpty(sgIDs...), allOK: true}
+	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgIDs: sgIDs, sgs: nonEmpty(sgIDs...), allOK: true}
 	cov.groups = cmpOrDefault(strings.Join(cov.sgs, ", "), "no security group")
 	labels := make([]string, len(ports))
 	for i, p := range ports {
@@ -827,7 +921,7 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 	class := make([]int, len(peers.live))
 	classes := 0
 	for i := range peers.live {
-		if i > 0 && byGroupsOnly && slices.Equal(peers.live[i].SecurityGroupIDs, peers.live[i-1].SecurityGroupIDs) {
+		if i > 0 && byGroupsOnly && peers.sameGroups(i) {
 			class[i] = class[i-1]
 			continue
 		}
@@ -976,29 +1070,45 @@ var netLBPortsRule = awsRule{
 	Severity:    SeverityRequired,
 	Sources:     []inventory.Source{inventory.SrcInstances, inventory.SrcSecurityGroups},
 	eval: func(a *awsInput) []Check {
-		// The verdict depends on the node's security groups only: work it
-		// out once per distinct set of groups.
-		verdicts := map[string]*lbPortsVerdict{}
-		var last *lbPortsVerdict // the previous node's, usually this one's too
-		var lastSGs []string
+		if len(a.declaredIDs()) == 0 {
+			c := noNodes()
+			if a.Env == checklist.EnvDev {
+				c.Requirement = reqDevDirect
+			}
+			return []Check{c}
+		}
+		ns := a.nodeSet()
+		checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
+		// The verdict depends on the node's security groups only: it is
+		// worked out once per distinct set of groups (a cluster's nodes
+		// share one, or a few).
+		var verdicts []*lbPortsVerdict
+		var v *lbPortsVerdict // the previous node's, usually this one's too
 		// Room for every node's resources, when they share the first
 		// one's groups.
-		slab := new(resSlab)
-		if live := a.nodeSet().live; len(live) > 0 {
-			*slab = make(resSlab, 0, len(live)*(1+len(live[0].SecurityGroupIDs)))
+		var slab resSlab
+		if len(ns.live) > 0 {
+			slab = make(resSlab, 0, len(ns.live)*(1+len(ns.live[0].SecurityGroupIDs)))
 		}
-		checks := a.perNode(func(node *inventory.Instance) Check {
-			v := last
-			if v == nil || !slices.Equal(lastSGs, node.SecurityGroupIDs) {
-				key := strings.Join(node.SecurityGroupIDs, "\x00")
-				if v = verdicts[key]; v == nil {
-					v = a.lbPortsVerdict(node.SecurityGroupIDs)
-					verdicts[key] = v
+		t := &a.text
+		for i := range ns.live {
+			node := &ns.live[i]
+			if v == nil || !slices.Equal(v.sgIDs, node.SecurityGroupIDs) {
+				k := slices.IndexFunc(verdicts, func(v *lbPortsVerdict) bool { return slices.Equal(v.sgIDs, node.SecurityGroupIDs) })
+				if k < 0 {
+					k = len(verdicts)
+					verdicts = append(verdicts, a.lbPortsVerdict(node.SecurityGroupIDs))
 				}
-				last, lastSGs = v, node.SecurityGroupIDs
+				v = verdicts[k]
 			}
-			return v.checkIn(a, slab, node.ID)
-		})
+			if v.status != StatusPass {
+				room[i] = v.check(node.ID)
+				continue
+			}
+			t.start()
+			t.s(node.ID).s(v.message)
+			passIn(&room[i], t.end(), slab.with(node.ID, v.sgs))
+		}
 		if a.Env == checklist.EnvDev {
 			for i := range checks {
 				checks[i].Requirement = reqDevDirect
@@ -1012,27 +1122,17 @@ var netLBPortsRule = awsRule{
 // groups, in the words around the node's id.
 type lbPortsVerdict struct {
 	status                         Status
-	sgs                            []string
+	sgIDs                          []string // the node's, as given
+	sgs                            []string // each once
 	message, remedyPre, remedyPost string
 }
 
-// checkIn is check with the message in the arena and the resources from
-// the slab.
-func (v *lbPortsVerdict) checkIn(a *awsInput, slab *resSlab, id string) Check {
-	if v.status != StatusPass {
-		return v.check(id)
-	}
-	return Check{Status: v.status, Message: a.text.words(id, v.message), Resources: slab.with(id, v.sgs)}
-}
-
+// check is the check of node id when the verdict is not a pass (a pass is
+// written in place).
 func (v *lbPortsVerdict) check(id string) Check {
 	resources := make([]string, 0, 1+len(v.sgs))
 	resources = append(append(resources, id), v.sgs...)
-	c := Check{Status: v.status, Message: id + v.message, Resources: resources}
-	if v.status != StatusPass {
-		c.Remediation = v.remedyPre + id + v.remedyPost
-	}
-	return c
+	return Check{Status: v.status, Message: id + v.message, Remediation: v.remedyPre + id + v.remedyPost, Resources: resources}
 }
 
 // isSet reports whether a source is named (nonEmpty keeps such values).
@@ -1065,7 +1165,7 @@ func (a *awsInput) lbPortsVerdict(sgIDs []string) *lbPortsVerdict {
 			closedOpt = append(closedOpt, label)
 		}
 	}
-	v := &lbPortsVerdict{sgs: nonEmpty(sgIDs...)}
+	v := &lbPortsVerdict{sgIDs: sgIDs, sgs: nonEmpty(sgIDs...)}
 	groups := cmpOrDefault(strings.Join(v.sgs, ", "), "no security group")
 	from, who := "the load balancer cannot reach the appliance on it", "from the clients' addresses (a Network Load Balancer preserves them; 0.0.0.0/0 for a public appliance) or from the load balancer's security group"
 	if a.Env == checklist.EnvDev {
