@@ -160,16 +160,6 @@ type awsInput struct {
 	*Input
 	inv *inventory.Inventory
 	env *checklist.Environment
-	// cur is the facts of the node perNode is judging, so that looking
-	// them up by id is a comparison, not a map access.
-	cur *nodeFacts
-	// slab, when a rule sets it, holds the resources of its checks.
-	slab *resSlab
-	// rule is the rule being evaluated: perNode fills its id, requirement
-	// and severity into each check before placing it, so that stamp has
-	// nothing left to write into the placed checks (each pointer written
-	// there while the collector marks costs a write barrier).
-	rule *awsRule
 }
 
 func (r awsRule) rule() Rule {
@@ -192,7 +182,7 @@ func (r awsRule) rule() Rule {
 			if c, failed := sourceError(in.Inventory, env, r.Sources...); failed {
 				return []Check{c}
 			}
-			return r.eval(&awsInput{Input: in, inv: in.Inventory, env: env, rule: &r})
+			return r.eval(&awsInput{Input: in, inv: in.Inventory, env: env})
 		},
 	}
 }
@@ -298,17 +288,8 @@ type nodeFacts struct {
 	idx int // in nodeSet.live
 }
 
-// factsOf returns the node's facts; nil for an instance that is not a
-// live node of the environment.
-func (a *awsInput) factsOf(inst *inventory.Instance) *nodeFacts {
-	if f := a.cur; f != nil && f.res[0] == inst.ID {
-		return f
-	}
-	return a.nodeSet().factsOf(inst.ID)
-}
-
 // factsOf returns the facts of the live node id, or nil; the index by id
-// is built on first use (rules that go node by node set awsInput.cur).
+// is built on first use (most rules go node by node, by position).
 func (ns *nodeSet) factsOf(id string) *nodeFacts {
 	if ns.facts == nil {
 		ns.facts = make(map[string]int32, len(ns.factsSlab))
@@ -320,17 +301,6 @@ func (ns *nodeSet) factsOf(id string) *nodeFacts {
 		return &ns.factsSlab[i]
 	}
 	return nil
-}
-
-// resOf returns []string{id}, shared when id is a live node.
-func (a *awsInput) resOf(id string) []string {
-	if f := a.cur; f != nil && f.res[0] == id {
-		return f.res
-	}
-	if f := a.nodeSet().factsOf(id); f != nil {
-		return f.res
-	}
-	return []string{id}
 }
 
 func (a *awsInput) nodeSet() *nodeSet {
@@ -417,35 +387,15 @@ func (a *awsInput) nodes() ([]inventory.Instance, []Check) {
 	return ns.live, checks
 }
 
-// perNode runs f on every existing declared instance, and skips the others.
-// f must not keep the instance (it is the node set's).
-func (a *awsInput) perNode(f func(*inventory.Instance) Check) []Check {
-	if len(a.declaredIDs()) == 0 {
-		return []Check{noNodes()}
-	}
-	live, checks := a.nodes()
-	ns := a.nodeSet()
-	for i := range live {
-		a.cur = &ns.factsSlab[i]
-		c := f(&live[i])
-		if r := a.rule; r != nil {
-			c = stampOne(c, r.ID, r.Requirement, r.Severity)
-		}
-		checks = append(checks, c)
-	}
-	a.cur = nil
-	return checks
-}
-
 // nodeRoom lays out the checks of a rule that reports on every declared
-// node as perNode does: head checks of the rule's own (for the rule to
+// node: head checks of the rule's own (for the rule to
 // set), a skip for each declared node that does not exist, one check per
 // live node, and room for one more appended. It returns them, and the live
 // nodes' part, zeroed (reserve hands out zeroed room): room[i] is the
 // check of the node set's live[i].
 //
 // The rule fills room in place, field by field, rather than returning each
-// check by value for perNode to append: a Check (with its seven pointer
+// check by value to be appended: a Check (with its seven pointer
 // fields) copied whole costs a bulk write barrier while the collector
 // marks, where a passing node's Status, Message and Resources cost three
 // pointer stores.
@@ -489,15 +439,6 @@ func (a *awsInput) where() string {
 // name is the environment's name as messages spell it: DEV, PROD.
 func (a *awsInput) name() string { return strings.ToUpper(a.Env) }
 
-// vpcOf returns the VPC an instance runs in, from the instance or else its
-// subnet (some endpoints omit the instance's VpcId).
-func (a *awsInput) vpcOf(inst *inventory.Instance) string {
-	if f := a.factsOf(inst); f != nil {
-		return f.vpc
-	}
-	return a.computeVpc(inst, a.computeSubnets(inst))
-}
-
 func (a *awsInput) computeVpc(inst *inventory.Instance, subnets []string) string {
 	if v := strings.TrimSpace(inst.VpcID); v != "" {
 		return v
@@ -508,15 +449,6 @@ func (a *awsInput) computeVpc(inst *inventory.Instance, subnets []string) string
 		}
 	}
 	return ""
-}
-
-// subnetsOf returns the instance's subnet, then those of its interfaces.
-// The slice may be shared: callers must not change it.
-func (a *awsInput) subnetsOf(inst *inventory.Instance) []string {
-	if f := a.factsOf(inst); f != nil {
-		return f.subnets
-	}
-	return a.computeSubnets(inst)
 }
 
 func (a *awsInput) computeSubnets(inst *inventory.Instance) []string {
@@ -541,12 +473,9 @@ func appendSubnets(dst []string, inst *inventory.Instance) []string {
 	return dst
 }
 
-// azOf returns the instance's availability zone, from the instance or else
-// its subnet.
+// azOf returns the availability zone of an instance that is not a live
+// node (the node set holds theirs), from the instance or else its subnet.
 func (a *awsInput) azOf(inst *inventory.Instance) string {
-	if f := a.factsOf(inst); f != nil {
-		return f.az
-	}
 	return a.computeAz(inst, a.computeSubnets(inst))
 }
 
@@ -562,24 +491,8 @@ func (a *awsInput) computeAz(inst *inventory.Instance, subnets []string) string 
 	return ""
 }
 
-// ipsOf is privateIPs of a node, worked out once (a shared slice: callers
-// must not change it).
-func (a *awsInput) ipsOf(inst *inventory.Instance) []string {
-	if f := a.factsOf(inst); f != nil {
-		return f.ips
-	}
-	return privateIPs(*inst)
-}
-
-// privateIPs returns the instance's private addresses, primary first.
-func privateIPs(inst inventory.Instance) []string {
-	if out := appendPrivateIPs(nil, &inst); len(out) > 0 {
-		return out
-	}
-	return nil
-}
-
-// appendPrivateIPs appends privateIPs' addresses to dst.
+// appendPrivateIPs appends the instance's private addresses to dst, each
+// once, primary first.
 func appendPrivateIPs(dst []string, inst *inventory.Instance) []string {
 	start := len(dst)
 	add := func(ip string) {

@@ -278,10 +278,8 @@ func internalError(what string) Check {
 func stamp(id, requirement string, severity Severity, checks []Check) []Check {
 	for i := range checks {
 		c := &checks[i]
-		// Written only when empty: most checks of a large environment
-		// are placed with their rule's values already (see stampOne),
-		// and a pointer written while the collector marks costs a write
-		// barrier.
+		// Written only when empty: a pointer written while the collector
+		// marks costs a write barrier.
 		if c.ID == "" {
 			c.ID = id
 		}
@@ -296,14 +294,6 @@ func stamp(id, requirement string, severity Severity, checks []Check) []Check {
 		}
 	}
 	return checks
-}
-
-// stampOne is stamp of one check before it is placed.
-func stampOne(c Check, id, requirement string, severity Severity) Check {
-	c.ID = cmp.Or(c.ID, id)
-	c.Requirement = cmp.Or(c.Requirement, requirement)
-	c.Severity = cmp.Or(c.Severity, severity)
-	return c
 }
 
 // sortedChecks concatenates the rules' checks sorted by ID, then resources,

@@ -93,12 +93,6 @@ func (t *textArena) words(parts ...string) string {
 	return t.end()
 }
 
-// passNode is pass(concatenation of parts, id) for a node's check: the
-// message in the arena, the resources the node's shared []string{id}.
-func (a *awsInput) passNode(id string, parts ...string) Check {
-	return Check{Status: StatusPass, Message: a.text.words(parts...), Resources: a.resOf(id)}
-}
-
 // list writes items as andList does: "a", "a and b", "a, b and c".
 func (t *textArena) list(items []string) *textArena {
 	for i, it := range items {

@@ -368,7 +368,7 @@ func (r *registrations) fine(inst *inventory.Instance, ips []string) bool {
 }
 
 // check checks that the node is registered in every group, by id or (ip
-// targets) by private address (ips, as privateIPs), and healthy there.
+// targets) by private address (ips, as the node set's facts hold them), and healthy there.
 func (r *registrations) check(inst *inventory.Instance, ips []string) Check {
 	running := strings.EqualFold(inst.State, "running") || inst.State == ""
 	var missing, missingArns, unhealthy, unhealthyArns []string
