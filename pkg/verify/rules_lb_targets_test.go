@@ -2,7 +2,6 @@ package verify
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
@@ -16,15 +15,11 @@ import (
 // types that match by id, by address or both, and addresses two nodes
 // share. Nodes not named in want pass as registered in both groups.
 func TestLBTargetsRegistrations(t *testing.T) {
-	type verdict struct {
-		status Status
-		msg    string // a part of the message
-	}
 	const n = 8
 	for _, tc := range []struct {
 		name   string
 		change func(ids []string, inv *inventory.Inventory)
-		want   map[int]verdict
+		want   map[int]nodeVerdict
 	}{
 		{"in order", func([]string, *inventory.Inventory) {}, nil},
 		{"reversed", func(_ []string, inv *inventory.Inventory) {
@@ -35,22 +30,19 @@ func TestLBTargetsRegistrations(t *testing.T) {
 		{"one missing in the middle", func(ids []string, inv *inventory.Inventory) {
 			tg := &inv.LoadBalancer.TargetGroups[0]
 			tg.Targets = slices.DeleteFunc(tg.Targets, func(x inventory.Target) bool { return x.ID == ids[4] })
-		}, map[int]verdict{4: {StatusFail, "is not registered in the target group appliance-443 "}}},
+		}, map[int]nodeVerdict{4: {StatusFail, "is not registered in the target group appliance-443 "}}},
 		{"first registration unhealthy, a later one healthy", func(ids []string, inv *inventory.Inventory) {
 			tg := &inv.LoadBalancer.TargetGroups[0]
 			tg.Targets = append([]inventory.Target{{ID: ids[3], Health: "unhealthy", Reason: "Target.Timeout"}}, tg.Targets...)
-		}, map[int]verdict{3: {StatusWarn, "is registered but not healthy in appliance-443 (unhealthy: Target.Timeout)."}}},
+		}, map[int]nodeVerdict{3: {StatusWarn, "is registered but not healthy in appliance-443 (unhealthy: Target.Timeout)."}}},
 		{"first registration healthy, a later one draining", func(ids []string, inv *inventory.Inventory) {
 			tg := &inv.LoadBalancer.TargetGroups[0]
 			tg.Targets = append(tg.Targets, inventory.Target{ID: ids[3], Health: "draining"})
 		}, nil},
 		{"an address two nodes share, registered first for the other", func(ids []string, inv *inventory.Inventory) {
-			// Node 5 also has node 2's address, registered (healthy) before
-			// its own, which is unhealthy: its first registration decides.
-			ip2 := inv.Instances[ids[2]].PrivateIP
-			i := inv.Instances[ids[5]]
-			i.Interfaces = append(slices.Clone(i.Interfaces), inventory.Interface{ID: "eni-0shared", PrivateIP: ip2})
-			inv.Instances[ids[5]] = i
+			// Node 2's address, registered (healthy) before node 5's own,
+			// which is unhealthy: node 5's first registration decides.
+			i := shareAddress(ids, inv)
 			tg := &inv.LoadBalancer.TargetGroups[1]
 			for k := range tg.Targets {
 				if tg.Targets[k].ID == i.PrivateIP {
@@ -59,10 +51,7 @@ func TestLBTargetsRegistrations(t *testing.T) {
 			}
 		}, nil},
 		{"an address two nodes share, all healthy, out of order", func(ids []string, inv *inventory.Inventory) {
-			ip2 := inv.Instances[ids[2]].PrivateIP
-			i := inv.Instances[ids[5]]
-			i.Interfaces = append(slices.Clone(i.Interfaces), inventory.Interface{ID: "eni-0shared", PrivateIP: ip2})
-			inv.Instances[ids[5]] = i
+			i := shareAddress(ids, inv)
 			tg := &inv.LoadBalancer.TargetGroups[1]
 			tg.Targets = slices.DeleteFunc(tg.Targets, func(x inventory.Target) bool { return x.ID == i.PrivateIP })
 			slices.Reverse(tg.Targets)
@@ -79,7 +68,7 @@ func TestLBTargetsRegistrations(t *testing.T) {
 					g1.Targets[k].ID = ids[7]
 				}
 			}
-		}, map[int]verdict{
+		}, map[int]nodeVerdict{
 			6: {StatusFail, "is not registered in the target group appliance-443 "},
 			7: {StatusFail, "is not registered in the target group appliance-80 "},
 		}},
@@ -102,7 +91,7 @@ func TestLBTargetsRegistrations(t *testing.T) {
 					tg.Targets[k].Health = "unused"
 				}
 			}
-		}, map[int]verdict{1: {StatusPass, " (its health is not judged while it is stopped; see VM-EXISTS)."}}},
+		}, map[int]nodeVerdict{1: {StatusPass, " (its health is not judged while it is stopped; see VM-EXISTS)."}}},
 		{"health in capitals, padded", func(ids []string, inv *inventory.Inventory) {
 			tg := &inv.LoadBalancer.TargetGroups[1]
 			for k := range tg.Targets {
@@ -120,22 +109,22 @@ func TestLBTargetsRegistrations(t *testing.T) {
 			inv.LoadBalancer = &lb
 			ids := doc.Environments.Prod.InstanceIDs
 			tc.change(ids, inv)
-			got := map[string]Check{}
-			for _, c := range checksOf(Verify(doc, checklist.EnvProd, inv, testNow, DefaultConfig()), "LB-TARGETS") {
-				got[c.Resources[0]] = c
-			}
-			if len(got) != n {
-				t.Fatalf("%d checks, want %d", len(got), n)
-			}
-			for k, id := range ids {
-				want, ok := tc.want[k]
-				if !ok {
-					want = verdict{StatusPass, id + " is registered in appliance-443 and appliance-80."}
-				}
-				if c := got[id]; c.Status != want.status || !strings.Contains(c.Message, want.msg) {
-					t.Errorf("node %d: %s %q, want %s with %q", k, c.Status, c.Message, want.status, want.msg)
-				}
-			}
+			expectNodeVerdicts(t, Verify(doc, checklist.EnvProd, inv, testNow, DefaultConfig()), "LB-TARGETS", ids,
+				func(k int, id string) nodeVerdict {
+					if want, ok := tc.want[k]; ok {
+						return want
+					}
+					return nodeVerdict{StatusPass, id + " is registered in appliance-443 and appliance-80."}
+				})
 		})
 	}
+}
+
+// shareAddress gives node 5 a second interface with node 2's address, and
+// returns node 5.
+func shareAddress(ids []string, inv *inventory.Inventory) inventory.Instance {
+	i := inv.Instances[ids[5]]
+	i.Interfaces = append(slices.Clone(i.Interfaces), inventory.Interface{ID: "eni-0shared", PrivateIP: inv.Instances[ids[2]].PrivateIP})
+	inv.Instances[ids[5]] = i
+	return i
 }

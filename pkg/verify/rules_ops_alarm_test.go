@@ -15,10 +15,6 @@ import (
 // instances or on no instance, and alarms that do not watch status
 // checks. Nodes not named in want pass with their one alarm.
 func TestOpsAlarmByNode(t *testing.T) {
-	type verdict struct {
-		status Status
-		msg    string // a part of the message
-	}
 	const n = 8
 	alarm := func(name, id string, actions int) inventory.Alarm {
 		return inventory.Alarm{Name: name, Namespace: "AWS/EC2", MetricName: "StatusCheckFailed_System",
@@ -34,7 +30,7 @@ func TestOpsAlarmByNode(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		change func(ids []string, as []inventory.Alarm) []inventory.Alarm
-		want   map[int]verdict
+		want   map[int]nodeVerdict
 	}{
 		{"in order", func(_ []string, as []inventory.Alarm) []inventory.Alarm { return as }, nil},
 		{"reversed", func(_ []string, as []inventory.Alarm) []inventory.Alarm {
@@ -50,47 +46,40 @@ func TestOpsAlarmByNode(t *testing.T) {
 		{"several on a node", func(ids []string, as []inventory.Alarm) []inventory.Alarm {
 			as = append(as, alarm("z-"+ids[2], ids[2], 2), alarm("a-"+ids[2], ids[2], 1), alarm("silent-"+ids[2], ids[2], 0))
 			return slices.Insert(as, 5, alarm("silent-"+ids[3], ids[3], 0))
-		}, map[int]verdict{2: {StatusPass, " has a status-check alarm with actions: a-" + "%2, appliance-%2-status and z-%2."}}},
+		}, map[int]nodeVerdict{2: {StatusPass, " has a status-check alarm with actions: a-" + "%2, appliance-%2-status and z-%2."}}},
 		{"only silent ones", func(ids []string, as []inventory.Alarm) []inventory.Alarm {
 			edit(as, ids[4], func(a *inventory.Alarm) { a.Actions = 0 })
 			return append(as, alarm("b-"+ids[4], ids[4], 0))
-		}, map[int]verdict{4: {StatusWarn, " has a status-check alarm (appliance-%4-status and b-%4), but it notifies no one"}}},
+		}, map[int]nodeVerdict{4: {StatusWarn, " has a status-check alarm (appliance-%4-status and b-%4), but it notifies no one"}}},
 		{"not on status checks", func(ids []string, as []inventory.Alarm) []inventory.Alarm {
 			edit(as, ids[5], func(a *inventory.Alarm) { a.Namespace = "Custom/Appliance" })
 			edit(as, ids[6], func(a *inventory.Alarm) { a.MetricName = "CPUUtilization" })
 			edit(as, ids[7], func(a *inventory.Alarm) { a.Namespace = " aws/ec2 " })
 			return as
-		}, map[int]verdict{
+		}, map[int]nodeVerdict{
 			5: {StatusFail, " has no CloudWatch alarm on its status checks"},
 			6: {StatusFail, " has no CloudWatch alarm on its status checks"},
 		}},
 		{"none", func(ids []string, as []inventory.Alarm) []inventory.Alarm {
 			return slices.DeleteFunc(as, func(a inventory.Alarm) bool { return a.Dimensions["InstanceId"] == ids[0] })
-		}, map[int]verdict{0: {StatusFail, " has no CloudWatch alarm on its status checks"}}},
+		}, map[int]nodeVerdict{0: {StatusFail, " has no CloudWatch alarm on its status checks"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, inv := scaledProd(t, n)
 			ids := doc.Environments.Prod.InstanceIDs
 			inv.Alarms = tc.change(ids, slices.Clone(inv.Alarms))
-			got := map[string]Check{}
-			for _, c := range checksOf(Verify(doc, checklist.EnvProd, inv, testNow, DefaultConfig()), "OPS-ALARM") {
-				got[c.Resources[0]] = c
-			}
-			if len(got) != n {
-				t.Fatalf("%d checks, want %d", len(got), n)
-			}
-			for k, id := range ids {
-				want, ok := tc.want[k]
-				if !ok {
-					want = verdict{StatusPass, " has a status-check alarm with actions: appliance-%" + string(rune('0'+k)) + "-status."}
-				}
-				for j, other := range ids {
-					want.msg = strings.ReplaceAll(want.msg, "%"+string(rune('0'+j)), other)
-				}
-				if c := got[id]; c.Status != want.status || !strings.Contains(c.Message, id+want.msg) {
-					t.Errorf("node %d: %s %q, want %s with %q", k, c.Status, c.Message, want.status, id+want.msg)
-				}
-			}
+			expectNodeVerdicts(t, Verify(doc, checklist.EnvProd, inv, testNow, DefaultConfig()), "OPS-ALARM", ids,
+				func(k int, id string) nodeVerdict {
+					want, ok := tc.want[k]
+					if !ok {
+						want = nodeVerdict{StatusPass, " has a status-check alarm with actions: appliance-%" + string(rune('0'+k)) + "-status."}
+					}
+					for j, other := range ids {
+						want.msg = strings.ReplaceAll(want.msg, "%"+string(rune('0'+j)), other)
+					}
+					want.msg = id + want.msg
+					return want
+				})
 		})
 	}
 }
