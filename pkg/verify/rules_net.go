@@ -729,32 +729,18 @@ func (p *clusterPeers) who(i int) string {
 // total, which words the list of every node past the first maxPeersListed.
 func writeOthers(t *textArena, live []inventory.Instance, self int) {
 	total := len(live) - 1
-	listed := min(total, maxPeersListed)
-	items := listed // the names, and "N more" when some are left out
-	if total > listed {
-		items++
-	}
-	k := 0
-	sep := func() {
-		switch {
-		case k == 0:
-		case k == items-1:
-			t.s(" and ")
-		default:
-			t.s(", ")
-		}
-		k++
-	}
-	for j := 0; k < listed; j++ {
+	// At most maxPeersListed names and "N more": a few words on the stack.
+	var buf [maxPeersListed + 1]string
+	items := buf[:0]
+	for j := 0; j < len(live) && len(items) < min(total, maxPeersListed); j++ {
 		if j != self {
-			sep()
-			t.s(live[j].ID)
+			items = append(items, live[j].ID)
 		}
 	}
-	if total > listed {
-		sep()
-		t.int(total - listed).s(" more")
+	if total > len(items) {
+		items = append(items, strconv.Itoa(total-len(items))+" more")
 	}
+	t.list(items)
 }
 
 // portCoverage is, for the nodes sharing one set of security groups (so
