@@ -461,14 +461,9 @@ func (a *awsInput) computeSubnets(inst *inventory.Instance) []string {
 // appendSubnets appends computeSubnets' subnets to dst.
 func appendSubnets(dst []string, inst *inventory.Instance) []string {
 	start := len(dst)
-	add := func(s string) {
-		if s = strings.TrimSpace(s); s != "" && !slices.Contains(dst[start:], s) {
-			dst = append(dst, s)
-		}
-	}
-	add(inst.SubnetID)
-	for _, ni := range inst.Interfaces {
-		add(ni.SubnetID)
+	dst = appendNew(dst, start, inst.SubnetID)
+	for i := range inst.Interfaces {
+		dst = appendNew(dst, start, inst.Interfaces[i].SubnetID)
 	}
 	return dst
 }
@@ -495,14 +490,18 @@ func (a *awsInput) computeAz(inst *inventory.Instance, subnets []string) string 
 // once, primary first.
 func appendPrivateIPs(dst []string, inst *inventory.Instance) []string {
 	start := len(dst)
-	add := func(ip string) {
-		if ip = strings.TrimSpace(ip); ip != "" && !slices.Contains(dst[start:], ip) {
-			dst = append(dst, ip)
-		}
+	dst = appendNew(dst, start, inst.PrivateIP)
+	for i := range inst.Interfaces {
+		dst = appendNew(dst, start, inst.Interfaces[i].PrivateIP)
 	}
-	add(inst.PrivateIP)
-	for _, ni := range inst.Interfaces {
-		add(ni.PrivateIP)
+	return dst
+}
+
+// appendNew appends v, trimmed, to dst unless it is empty or already in
+// dst[start:] (one instance's values).
+func appendNew(dst []string, start int, v string) []string {
+	if v = strings.TrimSpace(v); v != "" && !slices.Contains(dst[start:], v) {
+		dst = append(dst, v)
 	}
 	return dst
 }
