@@ -282,13 +282,7 @@ func (a *AWSFaults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // operation, caller, match, status, code, message, delay (a duration like
 // 10s), times; "clear=1" clears every fault. Answers the active faults.
 func (a *AWSFaults) serveFault(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "POST a form to set a fault", http.StatusMethodNotAllowed)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	if !faultForm(w, r) {
 		return
 	}
 	if r.Form.Get("clear") != "" {

@@ -185,17 +185,26 @@ func (h *SlackWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, answer)
 }
 
+// faultForm parses the form of a POST that sets a fault; it answers the
+// request itself (405, 400) and returns false for anything else.
+func faultForm(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "POST a form to set a fault", http.StatusMethodNotAllowed)
+		return false
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
 // serveFault sets or clears a fault from a form (the outbox page):
 // status, retryAfter (seconds), delay (a duration like 10s), times, match;
 // status "ok" or "0" with no delay clears every fault.
 func (h *SlackWebhook) serveFault(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "POST a form to set a fault", http.StatusMethodNotAllowed)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	if !faultForm(w, r) {
 		return
 	}
 	var f SlackFault
