@@ -289,6 +289,9 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (Link, error) {
 	}
 	now := s.now()
 	exp := time.Unix(now.Add(s.ttl).Unix(), 0).UTC()
+	failed := func(err error) (Link, error) {
+		return Link{}, fmt.Errorf("open approval for %s of %s v%d: %w", r.Gate, r.SubmissionID, r.Version, err)
+	}
 	for attempt := 0; ; attempt++ {
 		existing, err := s.store.ApprovalForGate(ctx, r.SubmissionID, r.Version, r.Gate)
 		switch {
@@ -305,9 +308,9 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (Link, error) {
 				}
 				continue
 			case errors.Is(err, store.ErrApprovalDecided):
-				return Link{}, fmt.Errorf("open approval for %s of %s v%d: %w: %w", r.Gate, r.SubmissionID, r.Version, ErrAlreadyDecided, err)
+				return failed(fmt.Errorf("%w: %w", ErrAlreadyDecided, err))
 			}
-			return Link{}, fmt.Errorf("open approval for %s of %s v%d: %w", r.Gate, r.SubmissionID, r.Version, err)
+			return failed(err)
 		case errors.Is(err, store.ErrNotFound):
 			id, err := newID()
 			if err != nil {
@@ -322,9 +325,9 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (Link, error) {
 			if errors.Is(err, store.ErrApprovalExists) && attempt < 3 {
 				continue // another Open for this gate won: re-arm it
 			}
-			return Link{}, fmt.Errorf("open approval for %s of %s v%d: %w", r.Gate, r.SubmissionID, r.Version, err)
+			return failed(err)
 		default:
-			return Link{}, fmt.Errorf("open approval for %s of %s v%d: %w", r.Gate, r.SubmissionID, r.Version, err)
+			return failed(err)
 		}
 	}
 }
