@@ -158,11 +158,7 @@ func TestSweepStartsAStoredButUnstartedSubmission(t *testing.T) {
 	body := checklist(t, "Resume Corp "+t.Name())
 	f.starter.fail.Store(true)
 	_, err := f.svc.Submit(ctx, body, "key-"+t.Name())
-	var ns *intake.NotStartedError
-	if !errors.As(err, &ns) {
-		t.Fatalf("want NotStartedError, got %v", err)
-	}
-	id := ns.Receipt.ID
+	id := notStarted(t, err).ID
 	f.starter.fail.Store(false)
 
 	r := f.resumer(time.Minute)
@@ -222,12 +218,8 @@ func TestSweepRecordsAnExecutionStartedButNotRecorded(t *testing.T) {
 	ctx := context.Background()
 	f.starter.crashAfter.Store(true)
 	_, err := f.svc.Submit(ctx, checklist(t, "Crash Corp "+t.Name()), "")
-	var ns *intake.NotStartedError
-	if !errors.As(err, &ns) {
-		t.Fatalf("want NotStartedError, got %v", err)
-	}
 	f.starter.crashAfter.Store(false)
-	id := ns.Receipt.ID
+	id := notStarted(t, err).ID
 	if got := f.executions(t); got[id+"-v1"] != 1 {
 		t.Fatalf("executions %v", got)
 	}
@@ -277,14 +269,11 @@ func TestSweepRetriesWhatItCannotStart(t *testing.T) {
 	ctx := context.Background()
 	f.starter.fail.Store(true)
 	_, err := f.svc.Submit(ctx, checklist(t, "Outage Corp "+t.Name()), "")
-	var ns *intake.NotStartedError
-	if !errors.As(err, &ns) {
-		t.Fatalf("want NotStartedError, got %v", err)
-	}
+	id := notStarted(t, err).ID
 	f.advance(time.Hour)
 	r := f.resumer(time.Minute)
 	res, err := r.Sweep(ctx)
-	if err == nil || len(res.Failed) != 1 || res.Failed[0] != ns.Receipt.ID+"-v1" {
+	if err == nil || len(res.Failed) != 1 || res.Failed[0] != id+"-v1" {
 		t.Fatalf("sweep during the outage: %+v %v", res, err)
 	}
 	if left, _ := f.st.Pending(ctx, 0); len(left) != 1 {
@@ -295,7 +284,7 @@ func TestSweepRetriesWhatItCannotStart(t *testing.T) {
 	if err != nil || len(res.Started) != 1 {
 		t.Fatalf("sweep after the outage: %+v %v", res, err)
 	}
-	if got := f.executions(t); got[ns.Receipt.ID+"-v1"] != 1 || len(got) != 1 {
+	if got := f.executions(t); got[id+"-v1"] != 1 || len(got) != 1 {
 		t.Fatalf("executions %v", got)
 	}
 }
@@ -309,11 +298,7 @@ func TestConcurrentSweepsStartOnce(t *testing.T) {
 	var ids []string
 	for i := 0; i < 4; i++ {
 		_, err := f.svc.Submit(ctx, checklist(t, fmt.Sprintf("Stuck Corp %s %d", t.Name(), i)), "")
-		var ns *intake.NotStartedError
-		if !errors.As(err, &ns) {
-			t.Fatalf("want NotStartedError, got %v", err)
-		}
-		ids = append(ids, ns.Receipt.ID)
+		ids = append(ids, notStarted(t, err).ID)
 	}
 	f.starter.fail.Store(false)
 	f.advance(time.Hour)
@@ -368,9 +353,8 @@ func TestResubmissionIsResumedToo(t *testing.T) {
 	}
 	f.starter.fail.Store(true)
 	_, err = f.svc.Resubmit(ctx, rc.ID, checklist(t, "Again Corp v2 "+t.Name()))
-	var ns *intake.NotStartedError
-	if !errors.As(err, &ns) || ns.Receipt.Version != 2 {
-		t.Fatalf("want NotStartedError for v2, got %v", err)
+	if rc := notStarted(t, err); rc.Version != 2 {
+		t.Fatalf("want NotStartedError for v2, got one for v%d", rc.Version)
 	}
 	f.starter.fail.Store(false)
 	f.advance(time.Hour)
@@ -381,4 +365,15 @@ func TestResubmissionIsResumedToo(t *testing.T) {
 	if got := f.executions(t); got[rc.ID+"-v1"] != 1 || got[rc.ID+"-v2"] != 1 || len(got) != 2 {
 		t.Fatalf("executions %v", got)
 	}
+}
+
+// notStarted returns the receipt of a submission stored but not started,
+// failing the test unless err says so.
+func notStarted(t *testing.T, err error) intake.Receipt {
+	t.Helper()
+	var ns *intake.NotStartedError
+	if !errors.As(err, &ns) {
+		t.Fatalf("want NotStartedError, got %v", err)
+	}
+	return ns.Receipt
 }
