@@ -219,14 +219,7 @@ func sizes(root, dir string) {
 	fmt.Println()
 }
 
-func buildHost(root, dir string) error {
-	for _, fn := range functions {
-		if err := goBuild(root, []string{"CGO_ENABLED=0"}, "-tags", "lambda.norpc", "-o", filepath.Join(dir, fn, "bootstrap"), "./functions/"+fn); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func buildHost(root, dir string) error { return localstack.BuildFunctions(root, dir) }
 
 // ------------------------------------------------------- Go benchmarks
 

@@ -91,13 +91,8 @@ func buildFunctions(t *testing.T) string {
 			return
 		}
 		tmpBinRoot = dir
-		for _, fn := range localstack.Functions {
-			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", filepath.Join(dir, fn, "bootstrap"), "../../functions/"+fn)
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("build %s: %v\n%s", fn, err, out)
-				return
-			}
+		if buildErr = localstack.BuildFunctions("../..", dir); buildErr != nil {
+			return
 		}
 		binDir = dir
 	})
