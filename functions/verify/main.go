@@ -16,6 +16,7 @@ import (
 
 func main() {
 	log, env, cfg := boot.Boot("TABLE_NAME")
+	boot.TuneGC(log, verify.FunctionGCPercent, os.Getenv)
 	st := store.New(boot.NewDynamoDBOps(cfg), env["TABLE_NAME"])
 	tc := verifytask.Config{Verify: verify.DefaultConfig(), Logger: log}
 	// VERIFY_MODE=static runs the document checks alone: the local stack

@@ -61,6 +61,17 @@ type PortRange struct {
 	Required bool `json:"required"`
 }
 
+// FunctionGCPercent is the collector's GOGC in the verify function
+// (functions/verify, through boot.TuneGC). A verification allocates
+// several times its live heap (AWS responses decoded, a report of
+// thousands of checks built) into a heap of a few megabytes, so at the
+// default of 100 the collector runs several times per invocation, on the
+// fraction of a CPU that a 512 MB Lambda gets; at 400 it runs a quarter as
+// often, for a peak heap still far below the function's memory (and a soft
+// memory limit guards that). BenchmarkRulesFunctionGC measures the rules
+// with it.
+const FunctionGCPercent = 400
+
 // DefaultConfig returns the thresholds of the appliance requirements. Each
 // call returns fresh slices, so a caller may modify its copy freely.
 func DefaultConfig() Config {
