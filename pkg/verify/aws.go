@@ -276,6 +276,43 @@ type nodeSet struct {
 	factsSlab []nodeFacts
 	// liveIdx is, per declared id, its position in live, or -1.
 	liveIdx []int
+	// liveIDs are the live nodes' ids, in live order.
+	liveIDs []string
+	// orders caches idOrder of liveIDs ([0]) and of declared ([1]).
+	orders [2]struct {
+		byID []int32
+		done bool
+	}
+}
+
+// order returns idOrder of the live nodes' ids, or of the declared ids.
+func (ns *nodeSet) order(declared bool) []int32 {
+	o, keys := &ns.orders[0], ns.liveIDs
+	if declared {
+		o, keys = &ns.orders[1], ns.declared
+	}
+	if !o.done {
+		o.byID, o.done = idOrder(keys), true
+	}
+	return o.byID
+}
+
+// idOrder returns the positions of ids (distinct) in ascending order, or
+// nil when they are in that order already (see orderRoom).
+func idOrder(ids []string) []int32 {
+	i := 1
+	for i < len(ids) && ids[i-1] < ids[i] {
+		i++
+	}
+	if i >= len(ids) {
+		return nil
+	}
+	byID := make([]int32, len(ids))
+	for i := range byID {
+		byID[i] = int32(i)
+	}
+	slices.SortFunc(byID, func(x, y int32) int { return strings.Compare(ids[x], ids[y]) })
+	return byID
 }
 
 // nodeFacts are what several rules read of one node.
@@ -336,6 +373,7 @@ func (a *awsInput) nodeSet() *nodeSet {
 	}
 	strs := make([]string, len(ns.live), len(ns.live)+n)
 	ids, rest := strs, strs[len(ns.live):]
+	ns.liveIDs = ids[:len(ns.live):len(ns.live)]
 	for i := range ns.live {
 		inst := &ns.live[i]
 		f := &facts[i]
@@ -409,6 +447,7 @@ func (a *awsInput) nodeRoom(head int) (checks, room []Check) {
 	n := len(checks)
 	checks = checks[:n+len(ns.live)]
 	room = checks[n:]
+	a.Input.room = roomMark{off: n, n: len(ns.live), set: true}
 	return checks, room
 }
 

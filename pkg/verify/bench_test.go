@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"runtime/debug"
 	"testing"
 
@@ -55,7 +56,7 @@ func scaledProd(b testing.TB, n int) (*checklist.Document, *inventory.Inventory)
 //	go test -run '^$' -bench Rules -benchmem ./pkg/verify/
 func BenchmarkRules(b *testing.B) {
 	for _, n := range []int{3, 30, 300} {
-		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) { benchRules(b, n) })
+		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) { benchRules(b, n, nil) })
 	}
 }
 
@@ -64,11 +65,23 @@ func BenchmarkRules(b *testing.B) {
 // is how the rules run in production; BenchmarkRules keeps Go's default.
 func BenchmarkRulesFunctionGC(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(FunctionGCPercent))
-	b.Run("instances=300", func(b *testing.B) { benchRules(b, 300) })
+	b.Run("instances=300", func(b *testing.B) { benchRules(b, 300, nil) })
 }
 
-func benchRules(b *testing.B, n int) {
+// BenchmarkRulesShuffled is BenchmarkRules at 300 instances with the
+// instance ids declared in a random order, as a customer lists them
+// (scaledProd declares them sorted).
+func BenchmarkRulesShuffled(b *testing.B) {
+	b.Run("instances=300", func(b *testing.B) { benchRules(b, 300, rand.New(rand.NewPCG(1, 2))) })
+}
+
+// benchRules measures Verify over scaledProd(n), with the declared ids
+// shuffled by rnd unless it is nil.
+func benchRules(b *testing.B, n int, rnd *rand.Rand) {
 	doc, inv := scaledProd(b, n)
+	if ids := doc.Environments.Prod.InstanceIDs; rnd != nil {
+		rnd.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	}
 	cfg := DefaultConfig()
 	var r Report
 	b.ReportAllocs()

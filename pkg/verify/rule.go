@@ -59,6 +59,20 @@ type Input struct {
 	// hold checks a rule wrote and then did not return, which reserve
 	// clears before handing it out again.
 	dirty int
+	// room is where the running rule's per-node checks lie in what it
+	// returns (set by nodeRoom), and roomBuf the room evaluate reorders
+	// them through (see orderRoom).
+	room    roomMark
+	roomBuf []Check
+}
+
+// roomMark locates a rule's per-node checks: checks[off:off+n], one per
+// live node in live order, or with declared set one per declared id in
+// declared order.
+type roomMark struct {
+	off, n   int
+	set      bool
+	declared bool
 }
 
 // perNodeRules is how many rules report one check per declared node (VM-EXISTS,
@@ -192,7 +206,10 @@ func evaluate(in *Input, rules []Rule) []Check {
 	starts := make([]int, len(rules)) // rule i's checks: pool[starts[i]:starts[i]+n[i]]
 	for _, i := range order {
 		starts[i] = len(in.pool)
-		in.place(rules[i].run(in))
+		in.room = roomMark{}
+		checks := rules[i].run(in)
+		in.orderRoom(checks)
+		in.place(checks)
 	}
 	checks := in.pool
 	in.pool, in.top, in.dirty = nil, 0, 0
@@ -224,6 +241,54 @@ func evaluate(in *Input, rules []Rule) []Check {
 		sortByResources(results[i])
 	}
 	return checks
+}
+
+// orderRooms is off only in the test that compares orderRoom's report
+// with the one sortByResources alone gives.
+var orderRooms = true
+
+// orderRoom puts a rule's per-node checks (in.room) in the order of their
+// nodes' ids. The rules go through the nodes in the order the checklist
+// declares them, which is a customer's order, not sorted; left so, the
+// report's sort by resources would be a comparison sort of hundreds of
+// large checks per rule, three times all the rest of the rules' work at
+// 300 instances. Placing each node's check at its id's rank instead costs
+// one sort of the ids per verification and a copy per rule.
+//
+// It does so only when each node's check begins its resources with the
+// node's id: then no two of them tie, and the stable sort that follows
+// (sortByResources) gives the same order it would have given without this
+// step, checks outside the room included (they stay before or after it).
+func (in *Input) orderRoom(checks []Check) {
+	m, ns := in.room, in.nodes
+	if !orderRooms || !m.set || ns == nil {
+		return
+	}
+	keys := ns.liveIDs
+	if m.declared {
+		keys = ns.declared
+	}
+	if m.n != len(keys) || m.off+m.n > len(checks) {
+		return
+	}
+	byID := ns.order(m.declared)
+	if byID == nil {
+		return // declared in order already
+	}
+	room := checks[m.off : m.off+m.n]
+	for i := range room {
+		if r := room[i].Resources; len(r) == 0 || r[0] != keys[i] {
+			return
+		}
+	}
+	if cap(in.roomBuf) < len(room) {
+		in.roomBuf = make([]Check, len(room))
+	}
+	buf := in.roomBuf[:len(room)]
+	for k, i := range byID {
+		buf[k] = room[i]
+	}
+	copy(room, buf)
 }
 
 // sortByResources sorts one rule's checks by resources, stably. They come

@@ -68,7 +68,13 @@ func TestReportsGolden(t *testing.T) {
 
 // goldenScenario builds one seeded scenario and verifies it.
 func goldenScenario(t *testing.T, seed uint64) (string, Report) {
-	rnd := rand.New(rand.NewPCG(seed, 99))
+	name, doc, env, inv, cfg := goldenInput(t, seed, rand.New(rand.NewPCG(seed, 99)))
+	return name, Verify(doc, env, inv, testNow, cfg)
+}
+
+// goldenInput builds one random scenario: a correct environment of 1 to
+// 300 nodes (300 when seed%100 is 7) broken in up to five random ways.
+func goldenInput(t *testing.T, seed uint64, rnd *rand.Rand) (string, *checklist.Document, string, *inventory.Inventory, Config) {
 	env := checklist.EnvProd
 	if rnd.IntN(4) == 0 {
 		env = checklist.EnvDev
@@ -112,7 +118,7 @@ func goldenScenario(t *testing.T, seed uint64) (string, Report) {
 		}
 		goldenMutations[m](rnd, pick, doc, e, inv, &cfg)
 	}
-	return name, Verify(doc, env, inv, testNow, cfg)
+	return name, doc, env, inv, cfg
 }
 
 type goldenMutation func(rnd *rand.Rand, pick func() string, doc *checklist.Document, e *checklist.Environment, inv *inventory.Inventory, cfg *Config)
