@@ -1205,8 +1205,18 @@ func (a *awsInput) ssh(ns *nodeSet) []Check {
 	jumpText := strings.TrimSpace(a.env.JumpHostCidr)
 	jump, jumpOK := parseCIDR(jumpText)
 	jumpOK = jumpOK && jump.Bits() > 0 && strings.Contains(jumpText, "/")
-	internal := a.vpcRanges(ns)
-	exemptInternal := len(internal) > 0 && !(jumpOK && slices.ContainsFunc(internal, func(o netip.Prefix) bool { return o.Overlaps(jump) }))
+	// The VPC's ranges matter only for a source outside the jump host,
+	// which a correct group has none of: they are read on first need.
+	var internal []netip.Prefix
+	exemptInternal, readInternal := false, false
+	isInternal := func(p netip.Prefix) bool {
+		if !readInternal {
+			readInternal = true
+			internal = a.vpcRanges(ns)
+			exemptInternal = len(internal) > 0 && !(jumpOK && slices.ContainsFunc(internal, func(o netip.Prefix) bool { return o.Overlaps(jump) }))
+		}
+		return exemptInternal && withinAny(p, internal)
+	}
 
 	var checks []Check
 	var toJump, toInternal, toGroups []string
@@ -1226,7 +1236,7 @@ func (a *awsInput) ssh(ns *nodeSet) []Check {
 				switch {
 				case ok && jumpOK && within(p, jump):
 					toJump = append(toJump, c)
-				case ok && exemptInternal && withinAny(p, internal):
+				case ok && isInternal(p):
 					toInternal = append(toInternal, c)
 				default:
 					offending = append(offending, fmt.Sprintf("%s (%s)", c, describeRule(r.IngressRule)))
