@@ -281,23 +281,43 @@ var netNodesRule = awsRule{
 // spread judges the spread of the PROD nodes over availability zones.
 func (a *awsInput) spread(ns *nodeSet) Check {
 	live, facts := ns.live, ns.factsSlab
-	all := make([]string, len(live))
-	var names []string // the zones, each once
-	unknown := 0
-	for i := range live {
-		all[i] = live[i].ID
-		switch az := facts[i].az; {
-		case az == "":
-			unknown++
-		case !slices.Contains(names, az): // a region has a handful of zones
-			names = append(names, az)
+	// Every node, in live order: the declared ids when all of them exist
+	// (the node set's, which no check changes).
+	all := ns.declared[:len(ns.declared):len(ns.declared)]
+	if len(ns.skips) > 0 {
+		all = make([]string, len(live))
+		for i := range live {
+			all[i] = live[i].ID
 		}
 	}
-	slices.Sort(names)
+	var names []string // the zones, each once
+	// zone[i] is node i's zone, an index into names (-1: unknown), so that
+	// the nodes of each zone are picked out by number, not by name.
+	zone := make([]int32, len(live))
+	unknown := 0
+	last := int32(-1) // the previous node's zone: nodes come in runs, or round
+	for i := range facts {
+		az := facts[i].az
+		switch {
+		case az == "":
+			zone[i] = -1
+			unknown++
+			continue
+		case last >= 0 && names[last] == az:
+		default:
+			k := slices.Index(names, az) // a region has a handful of zones
+			if k < 0 {
+				k = len(names)
+				names = append(names, az)
+			}
+			last = int32(k)
+		}
+		zone[i] = last
+	}
 	if unknown > 0 && len(names) < 2 {
 		var ids []string
 		for i := range live {
-			if facts[i].az == "" {
+			if zone[i] < 0 {
 				ids = append(ids, live[i].ID)
 			}
 		}
@@ -314,10 +334,15 @@ func (a *awsInput) spread(ns *nodeSet) Check {
 			"Replace one or two nodes with instances in subnets of other availability zones of the VPC, so that the nodes span at least two zones.",
 			all...)
 	}
+	// The zones in the message's order, by their index in names.
+	order := make([]int32, len(names))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return strings.Compare(names[x], names[y]) })
 	// "…: us-east-1a (i-1, i-4), us-east-1b (i-2), …": one long message
 	// written at once rather than a list per zone and their joins, in a
-	// builder of its size (local, so appending to it costs no write
-	// barrier, which a part of a message in the arena does).
+	// builder of its size.
 	size := len("The PROD nodes are spread over 000 availability zones: .")
 	for _, az := range names {
 		size += len(az) + len(" (), ")
@@ -330,15 +355,15 @@ func (a *awsInput) spread(ns *nodeSet) Check {
 	b.WriteString("The PROD nodes are spread over ")
 	b.WriteString(strconv.Itoa(len(names)))
 	b.WriteString(" availability zones: ")
-	for k, az := range names {
-		if k > 0 {
+	for n, k := range order {
+		if n > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(az)
+		b.WriteString(names[k])
 		b.WriteString(" (")
 		first := true
 		for i := range live {
-			if facts[i].az == az {
+			if zone[i] == k {
 				if !first {
 					b.WriteString(", ")
 				}
