@@ -1,0 +1,39 @@
+package verify
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/psaas/appliance-intake/pkg/checklist"
+)
+
+// BenchmarkNetRules evaluates the NET rules together over the 300-instance
+// PROD environment of BenchmarkRules as Verify does: checks placed in one
+// pool and messages in one arena, fresh per run (BenchmarkRuleEach grows
+// both per rule). The node set is worked out before the loop
+// (BenchmarkNodeSet measures it), and the pool is reused, cleared as
+// reserve clears room handed out before: what is left is the rules' own
+// cost.
+//
+//	go test -run '^$' -bench NetRules -benchmem ./pkg/verify/
+func BenchmarkNetRules(b *testing.B) {
+	doc, inv := scaledProd(b, 300)
+	cfg := DefaultConfig()
+	var rules []Rule
+	for _, r := range AWSRules() {
+		if strings.HasPrefix(r.ID, "NET-") {
+			rules = append(rules, r)
+		}
+	}
+	warm := &Input{Doc: doc, Env: checklist.EnvProd, Now: testNow, Config: cfg, Inventory: inv}
+	evaluate(warm, rules)
+	pool := make([]Check, 0, len(rules)*(len(doc.Environments.Prod.InstanceIDs)+2))
+	b.ReportAllocs()
+	for b.Loop() {
+		in := &Input{Doc: doc, Env: checklist.EnvProd, Now: testNow, Config: cfg, Inventory: inv, nodes: warm.nodes}
+		in.pool, in.dirty = pool, cap(pool)
+		for _, r := range rules {
+			in.place(r.run(in))
+		}
+	}
+}
