@@ -527,7 +527,16 @@ func (p portSpan) String() string {
 	if p.from == p.to {
 		return strconv.Itoa(p.from)
 	}
-	return strconv.Itoa(p.from) + "–" + strconv.Itoa(p.to)
+	return string(p.appendTo(nil))
+}
+
+// appendTo appends String's words to b.
+func (p portSpan) appendTo(b []byte) []byte {
+	b = strconv.AppendInt(b, int64(p.from), 10)
+	if p.from == p.to {
+		return b
+	}
+	return strconv.AppendInt(append(b, "–"...), int64(p.to), 10)
 }
 
 // opens returns the ports of proto the rule opens. Protocol "-1" is all
@@ -682,7 +691,7 @@ var netClusterPortsRule = awsRule{
 			_, checks := a.nodes()
 			return append(checks, skip(fmt.Sprintf("Not checked: %s of the PROD nodes exist (see VM-EXISTS).", plural(len(live), "instance"))))
 		}
-		var ports []PortRange
+		ports := make([]PortRange, 0, len(a.Config.ClusterPorts))
 		for _, p := range a.Config.ClusterPorts {
 			if p.Required && (p.Protocol == "tcp" || p.Protocol == "udp") {
 				ports = append(ports, p)
@@ -754,18 +763,26 @@ func (p *clusterPeers) who(i int) string {
 // total, which words the list of every node past the first maxPeersListed.
 func writeOthers(t *textArena, live []inventory.Instance, self int) {
 	total := len(live) - 1
-	// At most maxPeersListed names and "N more": a few words on the stack.
-	var buf [maxPeersListed + 1]string
-	items := buf[:0]
-	for j := 0; j < len(live) && len(items) < min(total, maxPeersListed); j++ {
-		if j != self {
-			items = append(items, live[j].ID)
+	listed := min(total, maxPeersListed)
+	more := total - listed
+	k := 0 // names written
+	for j := 0; j < len(live) && k < listed; j++ {
+		if j == self {
+			continue
 		}
+		switch {
+		case k == 0:
+		case k == listed-1 && more == 0:
+			t.s(" and ")
+		default:
+			t.s(", ")
+		}
+		t.s(live[j].ID)
+		k++
 	}
-	if total > len(items) {
-		items = append(items, strconv.Itoa(total-len(items))+" more")
+	if more > 0 {
+		t.s(" and ").int(more).s(" more")
 	}
-	t.list(items)
 }
 
 // portCoverage is, for the nodes sharing one set of security groups (so
@@ -788,7 +805,11 @@ type groupCoverage struct {
 	// passMid is the words of a pass between the node's id and the
 	// peers: " (sg-1, sg-2) accepts every cluster port (27017, …) from ".
 	passMid string
-	allOK   bool // no port lacks anything from any peer
+	// passTail is passMid and the peers of a node past the first
+	// maxPeersListed, with the period: all of such a node's pass but its
+	// id, written once in the arena on first need.
+	passTail string
+	allOK    bool // no port lacks anything from any peer
 }
 
 // clusterPortChecks returns its verdicts that every node accepts every
@@ -805,15 +826,6 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 	checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
 	peers := &clusterPeers{live: live, facts: ns.factsSlab}
 	t := &a.text
-	// The peers every node past the first maxPeersListed names, and the
-	// period after them, written once (in the arena, as a part of later
-	// messages rather than one of its own).
-	sharedTail := ""
-	if len(live) > maxPeersListed {
-		t.start()
-		writeOthers(t, live, -1)
-		sharedTail = t.s(".").end()
-	}
 	var covs []*groupCoverage // one per distinct set of groups
 	var cov *groupCoverage    // the previous node's, usually this one's too
 	// Room for every node's resources, when they share the first one's
@@ -836,11 +848,18 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 			}
 		}
 		// A pass: the node accepts every port from every other node.
+		if i >= maxPeersListed && cov.passTail == "" {
+			t.start()
+			t.s(cov.passMid)
+			writeOthers(t, live, -1)
+			cov.passTail = t.s(".").end()
+		}
 		t.start()
-		t.s(n.ID).s(cov.passMid)
+		t.s(n.ID)
 		if i >= maxPeersListed {
-			t.s(sharedTail)
+			t.s(cov.passTail)
 		} else {
+			t.s(cov.passMid)
 			writeOthers(t, live, i)
 			t.s(".")
 		}
@@ -891,22 +910,32 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 	rules, unknown := a.ingress(sgIDs)
 	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgIDs: sgIDs, sgs: nonEmpty(sgIDs...), allOK: true}
 	cov.groups = cmpOrDefault(strings.Join(cov.sgs, ", "), "no security group")
-	labels := make([]string, len(ports))
+	labels := make([]byte, 0, 12*len(ports)) // "9300–9400, "
 	for i, p := range ports {
-		labels[i] = portSpan{p.From, p.To}.String()
+		if i > 0 {
+			labels = append(labels, ", "...)
+		}
+		labels = portSpan{p.From, p.To}.appendTo(labels)
 	}
-	cov.labels = strings.Join(labels, ", ")
+	cov.labels = string(labels)
 	cov.passMid = " (" + cov.groups + ") accepts every cluster port (" + cov.labels + ") from "
 
 	// Only the rules that open some of a cluster port matter: a node's
 	// groups also hold the load balancer's and SSH's rules, often from
 	// CIDRs, which would otherwise make every peer a case of its own.
-	var open []openRule
+	open := make([]openRule, 0, len(rules))
 	spans := make([]portSpan, 0, len(rules)*len(ports)) // the rules' spans, one backing array
 	for _, r := range rules {
 		start, opensSome := len(spans), false
-		for _, p := range ports {
-			span, ok := opens(r.IngressRule, p.Protocol)
+		// What the rule opens of a protocol, read once for the run of
+		// ports of that protocol (all of them tcp, as a rule).
+		proto, opened, ok := "", portSpan{}, false
+		for pi, p := range ports {
+			if pi == 0 || p.Protocol != proto {
+				proto = p.Protocol
+				opened, ok = opens(r.IngressRule, proto)
+			}
+			span := opened
 			if !ok || span.to < p.From || span.from > p.To {
 				span = portSpan{noPort, noPort} // none of p: no part in its gaps
 			} else {
@@ -927,9 +956,9 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 	byGroupsOnly := !slices.ContainsFunc(open, func(r openRule) bool { return len(r.prefixes) > 0 })
 	width := (len(open) + 7) / 8
 	row := make([]byte, width)
-	var classRows []byte     // class c's set: classRows[c*width:(c+1)*width]
-	var index map[string]int // set → class, for peers unlike the one before
-	class := make([]int, len(peers.live))
+	var classRows []byte       // class c's set: classRows[c*width:(c+1)*width]
+	var index map[string]int32 // set → class, for peers unlike the one before
+	class := make([]int32, len(peers.live))
 	classes := 0
 	for i := range peers.live {
 		if i > 0 && byGroupsOnly && peers.sameGroups(i) {
@@ -942,16 +971,18 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 				row[ri/8] |= 1 << (ri % 8)
 			}
 		}
-		if i > 0 && bytes.Equal(row, classRows[class[i-1]*width:(class[i-1]+1)*width]) {
-			class[i] = class[i-1]
-			continue
+		if i > 0 {
+			if prev := int(class[i-1]); bytes.Equal(row, classRows[prev*width:(prev+1)*width]) {
+				class[i] = class[i-1]
+				continue
+			}
 		}
 		c, ok := index[string(row)]
 		if !ok {
 			if index == nil {
-				index = map[string]int{}
+				index = map[string]int32{}
 			}
-			c = classes
+			c = int32(classes)
 			classes++
 			classRows = append(classRows, row...)
 			index[string(row)] = c
@@ -993,7 +1024,7 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 		pc := &cov.ports[pi]
 		pc.members = make([][]int, len(pc.keys))
 		for i, c := range class {
-			if k := keyOf[c*len(ports)+pi]; k >= 0 {
+			if k := keyOf[int(c)*len(ports)+pi]; k >= 0 {
 				pc.members[k] = append(pc.members[k], i)
 			}
 		}
