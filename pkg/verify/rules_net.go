@@ -40,12 +40,12 @@ var netEgressRule = awsRule{
 				continue
 			}
 			rt := -1
-			if k := slices.IndexFunc(places[:n], func(p egressPlace) bool { return p.holds(f) }); k >= 0 {
+			if k := placeOf(places[:n], f); k >= 0 {
 				rt = places[k].rt
 			} else {
 				rt = a.routeTable(f.subnets, f.vpc)
 				if n < len(places) {
-					places[n] = egressPlace{f, rt}
+					places[n] = egressPlace{f.subnets, f.vpc, rt}
 					n++
 				}
 			}
@@ -83,15 +83,23 @@ var netEgressRule = awsRule{
 const egressPlaces = 8
 
 // egressPlace is where a node sits, as far as its route table goes: its
-// subnets and VPC (those of f), and the index of the table, or -1.
+// subnets and VPC, and the index of the table, or -1.
 type egressPlace struct {
-	f  *nodeFacts
-	rt int
+	subnets []string
+	vpc     string
+	rt      int
 }
 
-// holds reports whether the node of f sits in p: the same subnets and VPC.
-func (p egressPlace) holds(f *nodeFacts) bool {
-	return f.vpc == p.f.vpc && slices.Equal(f.subnets, p.f.subnets)
+// placeOf returns the index of the place the node of f sits in (the same
+// subnets and VPC), or -1. The subnets come first: the places of a
+// cluster differ in them, and share the VPC.
+func placeOf(places []egressPlace, f *nodeFacts) int {
+	for k := range places {
+		if p := &places[k]; slices.Equal(f.subnets, p.subnets) && f.vpc == p.vpc {
+			return k
+		}
+	}
+	return -1
 }
 
 // egressWay is the way out through one route table, worked out once for
@@ -810,6 +818,14 @@ type groupCoverage struct {
 	// id, written once in the arena on first need.
 	passTail string
 	allOK    bool // no port lacks anything from any peer
+
+	// When a port lacks something: peer i's gap in port pi is
+	// ports[pi].keys[keyOf[class[i]*len(ports)+pi]] (none when -1), and
+	// failTails[c] is all of the failure of a node of class c that
+	// namesLikeOthers but its id ("" until first need).
+	class     []int32
+	keyOf     []int
+	failTails []string
 }
 
 // clusterPortChecks returns its verdicts that every node accepts every
@@ -841,11 +857,8 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 			}
 			cov = covs[k]
 		}
-		if !cov.allOK {
-			if c, failed := clusterPortFailure(n.ID, i, peers, cov, ports); failed {
-				room[i] = c
-				continue
-			}
+		if !cov.allOK && a.clusterPortFailIn(&room[i], i, peers, cov, ports, &slab) {
+			continue
 		}
 		// A pass: the node accepts every port from every other node.
 		if i >= maxPeersListed && cov.passTail == "" {
@@ -1020,6 +1033,7 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 	if cov.allOK {
 		return cov
 	}
+	cov.class, cov.keyOf, cov.failTails = class, keyOf, make([]string, classes)
 	for pi := range cov.ports {
 		pc := &cov.ports[pi]
 		pc.members = make([][]int, len(pc.keys))
@@ -1042,10 +1056,10 @@ func prefixesOf(cidrs []string) []netip.Prefix {
 	return out
 }
 
-// clusterPortFailure is node self's failure: the peers lacking each port,
-// other than itself, from its groups' coverage; false when the other
-// nodes lack nothing (only self does).
-func clusterPortFailure(id string, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange) (Check, bool) {
+// clusterPortProblems words what node self lacks from its peers, other
+// than itself, from its groups' coverage: "tcp 27017 (database) from a, b
+// and c; …", or "" when the other nodes lack nothing (only self does).
+func clusterPortProblems(self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange) string {
 	var problems []string
 	for pi, p := range ports {
 		pc := cov.ports[pi]
@@ -1083,18 +1097,62 @@ func clusterPortFailure(id string, self int, peers *clusterPeers, cov *groupCove
 			problems = append(problems, fmt.Sprintf("%s from %s", label, peerList(who, total)))
 		}
 	}
-	if len(problems) == 0 {
-		return Check{}, false
+	return strings.Join(problems, "; ")
+}
+
+// namesLikeOthers reports whether node self's problems are worded as those
+// of every other node of its class: it is past the first maxPeersListed
+// peers of every gap it is in, so it changes no gap's order or names, only
+// its count of peers, as its class does (it is in the same gaps).
+func (cov *groupCoverage) namesLikeOthers(self int) bool {
+	row := cov.keyOf[int(cov.class[self])*len(cov.ports):][:len(cov.ports)]
+	for pi, k := range row {
+		if k < 0 {
+			continue
+		}
+		if m := cov.ports[pi].members[k]; len(m) <= maxPeersListed || self <= m[maxPeersListed-1] {
+			return false
+		}
 	}
-	msg := fmt.Sprintf("%s (%s) does not accept %s.", id, cov.groups, strings.Join(problems, "; "))
-	if len(cov.unknown) > 0 {
-		msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(cov.unknown, ", "))
+	return true
+}
+
+// clusterPortFailIn makes c, a zeroed check, node self's failure; false
+// (c untouched) when the other nodes lack nothing (only self does).
+//
+// Every node of a class past the first peers of its gaps (all but a few)
+// shares its message but for its id: the rest of it is worded once per
+// class, in the arena, rather than once per node.
+func (a *awsInput) clusterPortFailIn(c *Check, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange, slab *resSlab) bool {
+	t := &a.text
+	id := peers.live[self].ID
+	tail := ""
+	shared := cov.namesLikeOthers(self)
+	if shared {
+		tail = cov.failTails[cov.class[self]]
 	}
-	resources := make([]string, 0, 1+len(cov.sgs))
-	resources = append(append(resources, id), cov.sgs...)
-	return fail(msg,
-		fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", id),
-		resources...), true
+	if tail == "" {
+		problems := clusterPortProblems(self, peers, cov, ports)
+		if problems == "" {
+			return false
+		}
+		t.start()
+		t.s(" (").s(cov.groups).s(") does not accept ").s(problems).s(".")
+		if len(cov.unknown) > 0 {
+			t.s(" (ec2:DescribeSecurityGroups did not return ").s(strings.Join(cov.unknown, ", ")).s(".)")
+		}
+		tail = t.end()
+		if shared {
+			cov.failTails[cov.class[self]] = tail
+		}
+	}
+	c.Status = StatusFail
+	t.start()
+	c.Message = t.s(id).s(tail).end()
+	t.start()
+	c.Remediation = t.s("Allow these ports into ").s(id).s(" from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.").end()
+	c.Resources = slab.with(id, cov.sgs)
+	return true
 }
 
 // peerList names the first peers of total: "a, b and c", or beyond

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/psaas/appliance-intake/pkg/checklist"
+	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
 // BenchmarkNetRules evaluates the NET rules together over the 300-instance
@@ -34,5 +35,38 @@ func BenchmarkNetRules(b *testing.B) {
 		for _, r := range rules {
 			in.place(r.run(in))
 		}
+	}
+}
+
+// BenchmarkClusterPortsFailing evaluates NET-CLUSTER-PORTS over the
+// 300-instance PROD environment with a port closed in the cluster's group,
+// and with a node whose groups lack it (every node then fails: what each
+// lacks, from which peers).
+func BenchmarkClusterPortsFailing(b *testing.B) {
+	for _, shape := range []string{"port-closed", "odd-node"} {
+		b.Run(shape, func(b *testing.B) {
+			doc, inv := scaledProd(b, 300)
+			switch shape {
+			case "port-closed":
+				editSG(inv, fxClusterSG, replaceRule(27017))
+			default:
+				editInst(inv, doc.Environments.Prod.InstanceIDs[150], func(i *inventory.Instance) {
+					i.SecurityGroupIDs = []string{fxWebSG}
+				})
+			}
+			var rule Rule
+			for _, r := range AWSRules() {
+				if r.ID == "NET-CLUSTER-PORTS" {
+					rule = r
+				}
+			}
+			in := &Input{Doc: doc, Env: checklist.EnvProd, Now: testNow, Config: DefaultConfig(), Inventory: inv}
+			rule.run(in) // fills the node set
+			b.ReportAllocs()
+			for b.Loop() {
+				in.text = textArena{}
+				rule.run(in)
+			}
+		})
 	}
 }
