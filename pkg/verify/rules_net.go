@@ -1202,7 +1202,7 @@ var netLBPortsRule = awsRule{
 				v = verdicts[k]
 			}
 			if v.status != StatusPass {
-				room[i] = v.check(node.ID)
+				v.checkIn(&room[i], t, node.ID, &slab)
 				continue
 			}
 			t.start()
@@ -1227,12 +1227,15 @@ type lbPortsVerdict struct {
 	message, remedyPre, remedyPost string
 }
 
-// check is the check of node id when the verdict is not a pass (a pass is
-// written in place).
-func (v *lbPortsVerdict) check(id string) Check {
-	resources := make([]string, 0, 1+len(v.sgs))
-	resources = append(append(resources, id), v.sgs...)
-	return Check{Status: v.status, Message: id + v.message, Remediation: v.remedyPre + id + v.remedyPost, Resources: resources}
+// checkIn makes c, a zeroed check, the check of node id when the verdict
+// is not a pass (the words in the arena: a group's nodes all fail alike).
+func (v *lbPortsVerdict) checkIn(c *Check, t *textArena, id string, slab *resSlab) {
+	c.Status = v.status
+	t.start()
+	c.Message = t.s(id).s(v.message).end()
+	t.start()
+	c.Remediation = t.s(v.remedyPre).s(id).s(v.remedyPost).end()
+	c.Resources = slab.with(id, v.sgs)
 }
 
 // isSet reports whether a source is named (nonEmpty keeps such values).
