@@ -24,7 +24,7 @@ var netEgressRule = awsRule{
 		}
 		ns := a.nodeSet()
 		checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
-		// Room for the resources of every node's pass: its id and table.
+		// Room for the resources of every node's check: its id and table.
 		slab := make(resSlab, 0, 2*len(ns.live))
 		ways := make([]egressWay, len(a.inv.RouteTables))
 		// The nodes of a subnet share its route table (and a cluster's
@@ -35,8 +35,9 @@ var netEgressRule = awsRule{
 		t := &a.text
 		for i := range ns.live {
 			inst, f := &ns.live[i], &ns.factsSlab[i]
+			var w *egressWay
 			if len(f.ips) == 0 {
-				room[i] = a.egress(inst, f, -1)
+				room[i] = a.egress(inst, f, -1, nil, &slab)
 				continue
 			}
 			rt := -1
@@ -50,7 +51,7 @@ var netEgressRule = awsRule{
 				}
 			}
 			if rt >= 0 {
-				w := &ways[rt]
+				w = &ways[rt]
 				if !w.done {
 					*w = newEgressWay(&a.inv.RouteTables[rt])
 				}
@@ -72,7 +73,7 @@ var netEgressRule = awsRule{
 					continue
 				}
 			}
-			room[i] = a.egress(inst, f, rt)
+			room[i] = a.egress(inst, f, rt, w, &slab)
 		}
 		return checks
 	},
@@ -111,82 +112,99 @@ type egressWay struct {
 	// NAT gateway; igw follows its public IP when the route leads to an
 	// internet gateway. Empty otherwise (egress words those cases).
 	nat, igw string
+	// route is the table's default route (nil: none), kind and target
+	// what it leads to, for egress.
+	route        *inventory.Route
+	kind, target string
+	// remedy is the remedy of a failure that names only the table, the
+	// same for every node it routes: written once, on first need.
+	remedy string
 }
 
 func newEgressWay(rt *inventory.RouteTable) egressWay {
-	w := egressWay{done: true}
-	route := defaultRoute(rt)
-	if route == nil || strings.EqualFold(route.State, "blackhole") {
+	w := egressWay{done: true, route: defaultRoute(rt)}
+	if w.route == nil {
 		return w
 	}
-	switch kind, target := routeTarget(*route); kind {
+	w.kind, w.target = routeTarget(*w.route)
+	if strings.EqualFold(w.route.State, "blackhole") {
+		return w
+	}
+	switch w.kind {
 	case "nat":
-		w.nat = ") reaches the internet through NAT gateway " + target + " (route table " + rt.ID + ")."
+		w.nat = ") reaches the internet through NAT gateway " + w.target + " (route table " + rt.ID + ")."
 	case "igw":
-		w.igw = " and internet gateway " + target + " (route table " + rt.ID + ")."
+		w.igw = " and internet gateway " + w.target + " (route table " + rt.ID + ")."
 	}
 	return w
+}
+
+// remedyOf returns the way's remedy, written from parts on first need.
+func (w *egressWay) remedyOf(t *textArena, parts ...string) string {
+	if w.remedy == "" {
+		w.remedy = t.words(parts...)
+	}
+	return w.remedy
 }
 
 // egress judges the way out of a node that the common passes (a NAT
 // gateway, an internet gateway and a public IP) do not cover: a private
 // address, and a default route that leads to the internet from where the
-// node sits. rti is the index of the node's route table, or -1.
-func (a *awsInput) egress(inst *inventory.Instance, f *nodeFacts, rti int) Check {
+// node sits. rti is the index of the node's route table, or -1; w its way
+// (nil with -1). The words go in the arena and the resources in slab: when
+// the way out is wrong, it is wrong alike for every node it routes.
+func (a *awsInput) egress(inst *inventory.Instance, f *nodeFacts, rti int, w *egressWay, slab *resSlab) Check {
+	t := &a.text
 	id, ips := inst.ID, f.ips
 	if len(ips) == 0 {
-		return fail(fmt.Sprintf("%s has no private IP address.", id),
-			fmt.Sprintf("Relaunch %s in a subnet of the declared VPC, with a private IP address of its own.", id), id)
+		return fail(t.words(id, " has no private IP address."),
+			t.words("Relaunch ", id, " in a subnet of the declared VPC, with a private IP address of its own."), f.res...)
 	}
 	subnet := ""
 	if len(f.subnets) > 0 {
 		subnet = f.subnets[0]
 	}
-	var rt *inventory.RouteTable
-	if rti >= 0 {
-		rt = &a.inv.RouteTables[rti]
-	}
-	node := id + " (" + ips[0] + ")"
-	if rt == nil {
-		return fail(fmt.Sprintf("No route table applies to %s's subnet %s (neither associated with it nor the VPC's main table): the node has no way out.", node, cmpOrDefault(subnet, "(unknown)")),
+	ip := ips[0]
+	if rti < 0 {
+		return fail(t.words("No route table applies to ", id, " (", ip, ")'s subnet ", cmpOrDefault(subnet, "(unknown)"), " (neither associated with it nor the VPC's main table): the node has no way out."),
 			"Associate the subnet with a route table that routes 0.0.0.0/0 to a NAT gateway (or to an internet gateway, with a public IP on the node).",
-			id)
+			f.res...)
 	}
-	route := defaultRoute(rt)
-	if route == nil {
-		return fail(fmt.Sprintf("%s's subnet %s uses route table %s, which has no default route (0.0.0.0/0): the node cannot reach Auth0's update, CDN and telemetry hosts.", node, subnet, rt.ID),
-			fmt.Sprintf("Add a 0.0.0.0/0 route to %s: to a NAT gateway in a public subnet, or to an internet gateway if the node has a public IP.", rt.ID),
-			id, rt.ID)
+	rt := &a.inv.RouteTables[rti]
+	res := slab.of(id, rt.ID)
+	if w.route == nil {
+		return fail(t.words(id, " (", ip, ")'s subnet ", subnet, " uses route table ", rt.ID, ", which has no default route (0.0.0.0/0): the node cannot reach Auth0's update, CDN and telemetry hosts."),
+			w.remedyOf(t, "Add a 0.0.0.0/0 route to ", rt.ID, ": to a NAT gateway in a public subnet, or to an internet gateway if the node has a public IP."),
+			res...)
 	}
-	kind, target := routeTarget(*route)
-	if strings.EqualFold(route.State, "blackhole") {
-		return fail(fmt.Sprintf("The default route of %s (route table %s) leads to %s, which no longer exists (blackhole): the node has no way out.", node, rt.ID, target),
-			fmt.Sprintf("Point the 0.0.0.0/0 route of %s at a working NAT gateway (or internet gateway with a public IP on the node).", rt.ID),
-			id, rt.ID)
+	target := w.target
+	if strings.EqualFold(w.route.State, "blackhole") {
+		return fail(t.words("The default route of ", id, " (", ip, ") (route table ", rt.ID, ") leads to ", target, ", which no longer exists (blackhole): the node has no way out."),
+			w.remedyOf(t, "Point the 0.0.0.0/0 route of ", rt.ID, " at a working NAT gateway (or internet gateway with a public IP on the node)."),
+			res...)
 	}
 	// A NAT gateway, and an internet gateway for a node with a public IP,
 	// passed in NET-EGRESS's loop.
-	via := "(route table " + rt.ID + ")"
-	switch kind {
+	switch w.kind {
 	case "igw":
 		if st := strings.ToLower(strings.TrimSpace(inst.State)); st != "running" && st != "" {
 			// AWS releases an automatic public IP when the instance stops
 			// and assigns a new one when it starts.
-			return skip(fmt.Sprintf("Not checked: %s is %s (see VM-EXISTS) and has no public IP while it is; its subnet routes 0.0.0.0/0 to internet gateway %s.", id, st, target), id, rt.ID)
+			return skip(t.words("Not checked: ", id, " is ", st, " (see VM-EXISTS) and has no public IP while it is; its subnet routes 0.0.0.0/0 to internet gateway ", target, "."), res...)
 		}
-		return fail(fmt.Sprintf("%s has no public IP, but its subnet %s routes 0.0.0.0/0 to internet gateway %s %s, which carries only traffic of public addresses: the node has no way out.", node, subnet, target, via),
-			fmt.Sprintf("Route 0.0.0.0/0 of %s's subnet to a NAT gateway in a public subnet, or give %s an Elastic IP.", id, id),
-			id, rt.ID)
+		return fail(t.words(id, " (", ip, ") has no public IP, but its subnet ", subnet, " routes 0.0.0.0/0 to internet gateway ", target, " (route table ", rt.ID, "), which carries only traffic of public addresses: the node has no way out."),
+			t.words("Route 0.0.0.0/0 of ", id, "'s subnet to a NAT gateway in a public subnet, or give ", id, " an Elastic IP."),
+			res...)
 	case "tgw":
-		return pass(fmt.Sprintf("%s reaches out through transit gateway %s %s, to your network's NAT or proxy.", node, target, via), id, rt.ID)
+		return pass(t.words(id, " (", ip, ") reaches out through transit gateway ", target, " (route table ", rt.ID, "), to your network's NAT or proxy."), res...)
 	case "vgw":
-		return pass(fmt.Sprintf("%s reaches out through virtual private gateway %s %s, to your network's NAT or proxy.", node, target, via), id, rt.ID)
+		return pass(t.words(id, " (", ip, ") reaches out through virtual private gateway ", target, " (route table ", rt.ID, "), to your network's NAT or proxy."), res...)
 	case "instance", "eni":
-		return pass(fmt.Sprintf("%s reaches out through the NAT or proxy %s %s.", node, target, via), id, rt.ID)
+		return pass(t.words(id, " (", ip, ") reaches out through the NAT or proxy ", target, " (route table ", rt.ID, ")."), res...)
 	}
-	return fail(fmt.Sprintf("%s's default route leads to %s %s, which does not lead to the internet: the node has no way out.", node, target, via),
-		fmt.Sprintf("Point the 0.0.0.0/0 route of %s at a NAT gateway (or an internet gateway, with a public IP on the node).", rt.ID),
-		id, rt.ID)
+	return fail(t.words(id, " (", ip, ")'s default route leads to ", target, " (route table ", rt.ID, "), which does not lead to the internet: the node has no way out."),
+		w.remedyOf(t, "Point the 0.0.0.0/0 route of ", rt.ID, " at a NAT gateway (or an internet gateway, with a public IP on the node)."),
+		res...)
 }
 
 // routeTable returns the index of the table that routes the subnets'
@@ -303,7 +321,7 @@ func (a *awsInput) spread(ns *nodeSet) Check {
 	// the nodes of each zone are picked out by number, not by name.
 	zone := make([]int32, len(live))
 	unknown := 0
-	last := int32(-1) // the previous node's zone: nodes come in runs, or round
+	last := int32(-1) // the zone found last: a cluster's nodes often come in runs of one zone
 	for i := range facts {
 		az := facts[i].az
 		switch {

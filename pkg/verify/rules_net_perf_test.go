@@ -70,3 +70,28 @@ func BenchmarkClusterPortsFailing(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEgressFailing evaluates NET-EGRESS over the 300-instance PROD
+// environment with the nodes' subnets routed to an internet gateway while
+// they have no public IP: every node fails.
+func BenchmarkEgressFailing(b *testing.B) {
+	doc, inv := scaledProd(b, 300)
+	for i := range inv.RouteTables {
+		if inv.RouteTables[i].ID == fxProdRTBPriv {
+			inv.RouteTables[i].Routes = []inventory.Route{{Destination: "0.0.0.0/0", GatewayID: fxProdIGW, State: "active"}}
+		}
+	}
+	var rule Rule
+	for _, r := range AWSRules() {
+		if r.ID == "NET-EGRESS" {
+			rule = r
+		}
+	}
+	in := &Input{Doc: doc, Env: checklist.EnvProd, Now: testNow, Config: DefaultConfig(), Inventory: inv}
+	rule.run(in) // fills the node set
+	b.ReportAllocs()
+	for b.Loop() {
+		in.text = textArena{}
+		rule.run(in)
+	}
+}
