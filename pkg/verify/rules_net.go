@@ -442,6 +442,7 @@ var netIsolationRule = awsRule{
 		// The words after a passing node's id, the same for every node.
 		inVpc := " runs in the declared VPC " + vpc + "."
 		t := &a.text
+		var last isolationRemedy
 		for i := range ns.live {
 			f := &ns.factsSlab[i]
 			if got := f.vpc; got == vpc || strings.EqualFold(got, vpc) { // vpc is not empty
@@ -450,30 +451,44 @@ var netIsolationRule = awsRule{
 				passIn(&room[i], t.end(), f.res)
 				continue
 			}
-			room[i] = a.isolationFailure(ns.live[i].ID, f.vpc, vpc, otherVpc, otherName)
+			room[i] = a.isolationFailure(f, vpc, otherVpc, otherName, &last)
 		}
 		return append(checks, peering)
 	},
 }
 
-// isolationFailure is the check of node id, which runs in VPC got rather
-// than in the declared vpc.
-func (a *awsInput) isolationFailure(id, got, vpc, otherVpc, otherName string) Check {
-	switch {
-	case got == "":
+// isolationRemedy is the remedy of the last node that failed, and the VPC
+// it runs in: the remedy depends on that VPC only, which the nodes outside
+// the declared one usually share.
+type isolationRemedy struct{ got, remedy string }
+
+// isolationFailure is the check of the node of f, which runs in VPC f.vpc
+// rather than in the declared vpc (its words in the arena).
+func (a *awsInput) isolationFailure(f *nodeFacts, vpc, otherVpc, otherName string, last *isolationRemedy) Check {
+	t := &a.text
+	id, got := f.res[0], f.vpc
+	if got == "" {
 		return Check{
 			Status:      StatusError,
-			Message:     fmt.Sprintf("EC2 reports no VPC for %s, so its network is unknown. This requirement is not verified.", id),
+			Message:     t.words("EC2 reports no VPC for ", id, ", so its network is unknown. This requirement is not verified."),
 			Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
-			Resources:   []string{id},
+			Resources:   f.res,
 		}
-	case otherVpc != "" && strings.EqualFold(got, otherVpc):
-		return fail(fmt.Sprintf("%s runs in %s, the %s VPC, not in the declared %s VPC %s: Production and non-Production must be on completely isolated networks.", id, got, otherName, a.name(), vpc),
-			fmt.Sprintf("Run the %s node in its own VPC %s (relaunch it in one of its subnets).", a.name(), vpc), id)
 	}
-	return fail(fmt.Sprintf("%s runs in %s, not in the declared VPC %s.", id, got, vpc),
-		fmt.Sprintf("Run the node in the declared VPC %s (relaunch it in one of its subnets), or correct vpcId in the checklist if %s is the %s VPC.", vpc, got, a.name()),
-		id)
+	other := otherVpc != "" && strings.EqualFold(got, otherVpc)
+	if last.remedy == "" || last.got != got {
+		last.got = got
+		if other {
+			last.remedy = t.words("Run the ", a.name(), " node in its own VPC ", vpc, " (relaunch it in one of its subnets).")
+		} else {
+			last.remedy = t.words("Run the node in the declared VPC ", vpc, " (relaunch it in one of its subnets), or correct vpcId in the checklist if ", got, " is the ", a.name(), " VPC.")
+		}
+	}
+	if other {
+		return fail(t.words(id, " runs in ", got, ", the ", otherName, " VPC, not in the declared ", a.name(), " VPC ", vpc, ": Production and non-Production must be on completely isolated networks."),
+			last.remedy, f.res...)
+	}
+	return fail(t.words(id, " runs in ", got, ", not in the declared VPC ", vpc, "."), last.remedy, f.res...)
 }
 
 // peeringCheck fails for every active peering between the two VPCs.

@@ -38,60 +38,58 @@ func BenchmarkNetRules(b *testing.B) {
 	}
 }
 
-// BenchmarkClusterPortsFailing evaluates NET-CLUSTER-PORTS over the
-// 300-instance PROD environment with a port closed in the cluster's group,
-// and with a node whose groups lack it (every node then fails: what each
-// lacks, from which peers).
-func BenchmarkClusterPortsFailing(b *testing.B) {
-	for _, shape := range []string{"port-closed", "odd-node"} {
-		b.Run(shape, func(b *testing.B) {
-			doc, inv := scaledProd(b, 300)
-			switch shape {
-			case "port-closed":
-				editSG(inv, fxClusterSG, replaceRule(27017))
-			default:
-				editInst(inv, doc.Environments.Prod.InstanceIDs[150], func(i *inventory.Instance) {
-					i.SecurityGroupIDs = []string{fxWebSG}
-				})
+// BenchmarkNetRuleFailing evaluates one NET rule over the 300-instance
+// PROD environment broken so that every node fails it, the way a cluster
+// is usually wrong: alike on every node.
+//
+//	go test -run '^$' -bench NetRuleFailing -benchmem ./pkg/verify/
+func BenchmarkNetRuleFailing(b *testing.B) {
+	cases := []struct {
+		name, rule string
+		breaks     func(*checklist.Document, *inventory.Inventory)
+	}{
+		{"cluster-port-closed", "NET-CLUSTER-PORTS", func(_ *checklist.Document, inv *inventory.Inventory) {
+			editSG(inv, fxClusterSG, replaceRule(27017))
+		}},
+		{"cluster-odd-node", "NET-CLUSTER-PORTS", func(doc *checklist.Document, inv *inventory.Inventory) {
+			// Its groups lack every port, and every node lacks it.
+			editInst(inv, doc.Environments.Prod.InstanceIDs[150], func(i *inventory.Instance) {
+				i.SecurityGroupIDs = []string{fxWebSG}
+			})
+		}},
+		{"egress-no-public-ip", "NET-EGRESS", func(_ *checklist.Document, inv *inventory.Inventory) {
+			for i := range inv.RouteTables {
+				if inv.RouteTables[i].ID == fxProdRTBPriv {
+					inv.RouteTables[i].Routes = []inventory.Route{{Destination: "0.0.0.0/0", GatewayID: fxProdIGW, State: "active"}}
+				}
 			}
+		}},
+		{"isolation-other-vpc", "NET-ISOLATION", func(_ *checklist.Document, inv *inventory.Inventory) {
+			for id, inst := range inv.Instances {
+				inst.VpcID = "vpc-0elsewhere"
+				inv.Instances[id] = inst
+			}
+		}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			doc, inv := scaledProd(b, 300)
+			tc.breaks(doc, inv)
 			var rule Rule
 			for _, r := range AWSRules() {
-				if r.ID == "NET-CLUSTER-PORTS" {
+				if r.ID == tc.rule {
 					rule = r
 				}
 			}
 			in := &Input{Doc: doc, Env: checklist.EnvProd, Now: testNow, Config: DefaultConfig(), Inventory: inv}
-			rule.run(in) // fills the node set
+			if c := rule.run(in)[0]; c.Status != StatusFail { // also fills the node set
+				b.Fatalf("%s: %s %s", tc.rule, c.Status, c.Message)
+			}
 			b.ReportAllocs()
 			for b.Loop() {
 				in.text = textArena{}
 				rule.run(in)
 			}
 		})
-	}
-}
-
-// BenchmarkEgressFailing evaluates NET-EGRESS over the 300-instance PROD
-// environment with the nodes' subnets routed to an internet gateway while
-// they have no public IP: every node fails.
-func BenchmarkEgressFailing(b *testing.B) {
-	doc, inv := scaledProd(b, 300)
-	for i := range inv.RouteTables {
-		if inv.RouteTables[i].ID == fxProdRTBPriv {
-			inv.RouteTables[i].Routes = []inventory.Route{{Destination: "0.0.0.0/0", GatewayID: fxProdIGW, State: "active"}}
-		}
-	}
-	var rule Rule
-	for _, r := range AWSRules() {
-		if r.ID == "NET-EGRESS" {
-			rule = r
-		}
-	}
-	in := &Input{Doc: doc, Env: checklist.EnvProd, Now: testNow, Config: DefaultConfig(), Inventory: inv}
-	rule.run(in) // fills the node set
-	b.ReportAllocs()
-	for b.Loop() {
-		in.text = textArena{}
-		rule.run(in)
 	}
 }
