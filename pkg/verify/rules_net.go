@@ -24,7 +24,7 @@ var netEgressRule = awsRule{
 		}
 		ns := a.nodeSet()
 		checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
-		// Room for the resources of every node's pass: its id and table.
+		// Room for the resources of every node's check: its id and table.
 		slab := make(resSlab, 0, 2*len(ns.live))
 		ways := make([]egressWay, len(a.inv.RouteTables))
 		// The nodes of a subnet share its route table (and a cluster's
@@ -35,22 +35,23 @@ var netEgressRule = awsRule{
 		t := &a.text
 		for i := range ns.live {
 			inst, f := &ns.live[i], &ns.factsSlab[i]
+			var w *egressWay
 			if len(f.ips) == 0 {
-				room[i] = a.egress(inst, f, -1)
+				room[i] = a.egress(inst, f, -1, nil, &slab)
 				continue
 			}
 			rt := -1
-			if k := slices.IndexFunc(places[:n], func(p egressPlace) bool { return p.holds(f) }); k >= 0 {
+			if k := placeOf(places[:n], f); k >= 0 {
 				rt = places[k].rt
 			} else {
 				rt = a.routeTable(f.subnets, f.vpc)
 				if n < len(places) {
-					places[n] = egressPlace{f, rt}
+					places[n] = egressPlace{f.subnets, f.vpc, rt}
 					n++
 				}
 			}
 			if rt >= 0 {
-				w := &ways[rt]
+				w = &ways[rt]
 				if !w.done {
 					*w = newEgressWay(&a.inv.RouteTables[rt])
 				}
@@ -72,7 +73,7 @@ var netEgressRule = awsRule{
 					continue
 				}
 			}
-			room[i] = a.egress(inst, f, rt)
+			room[i] = a.egress(inst, f, rt, w, &slab)
 		}
 		return checks
 	},
@@ -83,15 +84,23 @@ var netEgressRule = awsRule{
 const egressPlaces = 8
 
 // egressPlace is where a node sits, as far as its route table goes: its
-// subnets and VPC (those of f), and the index of the table, or -1.
+// subnets and VPC, and the index of the table, or -1.
 type egressPlace struct {
-	f  *nodeFacts
-	rt int
+	subnets []string
+	vpc     string
+	rt      int
 }
 
-// holds reports whether the node of f sits in p: the same subnets and VPC.
-func (p egressPlace) holds(f *nodeFacts) bool {
-	return f.vpc == p.f.vpc && slices.Equal(f.subnets, p.f.subnets)
+// placeOf returns the index of the place the node of f sits in (the same
+// subnets and VPC), or -1. The subnets come first: the places of a
+// cluster differ in them, and share the VPC.
+func placeOf(places []egressPlace, f *nodeFacts) int {
+	for k := range places {
+		if p := &places[k]; slices.Equal(f.subnets, p.subnets) && f.vpc == p.vpc {
+			return k
+		}
+	}
+	return -1
 }
 
 // egressWay is the way out through one route table, worked out once for
@@ -103,82 +112,99 @@ type egressWay struct {
 	// NAT gateway; igw follows its public IP when the route leads to an
 	// internet gateway. Empty otherwise (egress words those cases).
 	nat, igw string
+	// route is the table's default route (nil: none), kind and target
+	// what it leads to, for egress.
+	route        *inventory.Route
+	kind, target string
+	// remedy is the remedy of a failure that names only the table, the
+	// same for every node it routes: written once, on first need.
+	remedy string
 }
 
 func newEgressWay(rt *inventory.RouteTable) egressWay {
-	w := egressWay{done: true}
-	route := defaultRoute(rt)
-	if route == nil || strings.EqualFold(route.State, "blackhole") {
+	w := egressWay{done: true, route: defaultRoute(rt)}
+	if w.route == nil {
 		return w
 	}
-	switch kind, target := routeTarget(*route); kind {
+	w.kind, w.target = routeTarget(*w.route)
+	if strings.EqualFold(w.route.State, "blackhole") {
+		return w
+	}
+	switch w.kind {
 	case "nat":
-		w.nat = ") reaches the internet through NAT gateway " + target + " (route table " + rt.ID + ")."
+		w.nat = ") reaches the internet through NAT gateway " + w.target + " (route table " + rt.ID + ")."
 	case "igw":
-		w.igw = " and internet gateway " + target + " (route table " + rt.ID + ")."
+		w.igw = " and internet gateway " + w.target + " (route table " + rt.ID + ")."
 	}
 	return w
+}
+
+// remedyOf returns the way's remedy, written from parts on first need.
+func (w *egressWay) remedyOf(t *textArena, parts ...string) string {
+	if w.remedy == "" {
+		w.remedy = t.words(parts...)
+	}
+	return w.remedy
 }
 
 // egress judges the way out of a node that the common passes (a NAT
 // gateway, an internet gateway and a public IP) do not cover: a private
 // address, and a default route that leads to the internet from where the
-// node sits. rti is the index of the node's route table, or -1.
-func (a *awsInput) egress(inst *inventory.Instance, f *nodeFacts, rti int) Check {
+// node sits. rti is the index of the node's route table, or -1; w its way
+// (nil with -1). The words go in the arena and the resources in slab: when
+// the way out is wrong, it is wrong alike for every node it routes.
+func (a *awsInput) egress(inst *inventory.Instance, f *nodeFacts, rti int, w *egressWay, slab *resSlab) Check {
+	t := &a.text
 	id, ips := inst.ID, f.ips
 	if len(ips) == 0 {
-		return fail(fmt.Sprintf("%s has no private IP address.", id),
-			fmt.Sprintf("Relaunch %s in a subnet of the declared VPC, with a private IP address of its own.", id), id)
+		return fail(t.words(id, " has no private IP address."),
+			t.words("Relaunch ", id, " in a subnet of the declared VPC, with a private IP address of its own."), f.res...)
 	}
 	subnet := ""
 	if len(f.subnets) > 0 {
 		subnet = f.subnets[0]
 	}
-	var rt *inventory.RouteTable
-	if rti >= 0 {
-		rt = &a.inv.RouteTables[rti]
-	}
-	node := id + " (" + ips[0] + ")"
-	if rt == nil {
-		return fail(fmt.Sprintf("No route table applies to %s's subnet %s (neither associated with it nor the VPC's main table): the node has no way out.", node, cmpOrDefault(subnet, "(unknown)")),
+	ip := ips[0]
+	if rti < 0 {
+		return fail(t.words("No route table applies to ", id, " (", ip, ")'s subnet ", cmpOrDefault(subnet, "(unknown)"), " (neither associated with it nor the VPC's main table): the node has no way out."),
 			"Associate the subnet with a route table that routes 0.0.0.0/0 to a NAT gateway (or to an internet gateway, with a public IP on the node).",
-			id)
+			f.res...)
 	}
-	route := defaultRoute(rt)
-	if route == nil {
-		return fail(fmt.Sprintf("%s's subnet %s uses route table %s, which has no default route (0.0.0.0/0): the node cannot reach Auth0's update, CDN and telemetry hosts.", node, subnet, rt.ID),
-			fmt.Sprintf("Add a 0.0.0.0/0 route to %s: to a NAT gateway in a public subnet, or to an internet gateway if the node has a public IP.", rt.ID),
-			id, rt.ID)
+	rt := &a.inv.RouteTables[rti]
+	res := slab.of(id, rt.ID)
+	if w.route == nil {
+		return fail(t.words(id, " (", ip, ")'s subnet ", subnet, " uses route table ", rt.ID, ", which has no default route (0.0.0.0/0): the node cannot reach Auth0's update, CDN and telemetry hosts."),
+			w.remedyOf(t, "Add a 0.0.0.0/0 route to ", rt.ID, ": to a NAT gateway in a public subnet, or to an internet gateway if the node has a public IP."),
+			res...)
 	}
-	kind, target := routeTarget(*route)
-	if strings.EqualFold(route.State, "blackhole") {
-		return fail(fmt.Sprintf("The default route of %s (route table %s) leads to %s, which no longer exists (blackhole): the node has no way out.", node, rt.ID, target),
-			fmt.Sprintf("Point the 0.0.0.0/0 route of %s at a working NAT gateway (or internet gateway with a public IP on the node).", rt.ID),
-			id, rt.ID)
+	target := w.target
+	if strings.EqualFold(w.route.State, "blackhole") {
+		return fail(t.words("The default route of ", id, " (", ip, ") (route table ", rt.ID, ") leads to ", target, ", which no longer exists (blackhole): the node has no way out."),
+			w.remedyOf(t, "Point the 0.0.0.0/0 route of ", rt.ID, " at a working NAT gateway (or internet gateway with a public IP on the node)."),
+			res...)
 	}
 	// A NAT gateway, and an internet gateway for a node with a public IP,
 	// passed in NET-EGRESS's loop.
-	via := "(route table " + rt.ID + ")"
-	switch kind {
+	switch w.kind {
 	case "igw":
 		if st := strings.ToLower(strings.TrimSpace(inst.State)); st != "running" && st != "" {
 			// AWS releases an automatic public IP when the instance stops
 			// and assigns a new one when it starts.
-			return skip(fmt.Sprintf("Not checked: %s is %s (see VM-EXISTS) and has no public IP while it is; its subnet routes 0.0.0.0/0 to internet gateway %s.", id, st, target), id, rt.ID)
+			return skip(t.words("Not checked: ", id, " is ", st, " (see VM-EXISTS) and has no public IP while it is; its subnet routes 0.0.0.0/0 to internet gateway ", target, "."), res...)
 		}
-		return fail(fmt.Sprintf("%s has no public IP, but its subnet %s routes 0.0.0.0/0 to internet gateway %s %s, which carries only traffic of public addresses: the node has no way out.", node, subnet, target, via),
-			fmt.Sprintf("Route 0.0.0.0/0 of %s's subnet to a NAT gateway in a public subnet, or give %s an Elastic IP.", id, id),
-			id, rt.ID)
+		return fail(t.words(id, " (", ip, ") has no public IP, but its subnet ", subnet, " routes 0.0.0.0/0 to internet gateway ", target, " (route table ", rt.ID, "), which carries only traffic of public addresses: the node has no way out."),
+			t.words("Route 0.0.0.0/0 of ", id, "'s subnet to a NAT gateway in a public subnet, or give ", id, " an Elastic IP."),
+			res...)
 	case "tgw":
-		return pass(fmt.Sprintf("%s reaches out through transit gateway %s %s, to your network's NAT or proxy.", node, target, via), id, rt.ID)
+		return pass(t.words(id, " (", ip, ") reaches out through transit gateway ", target, " (route table ", rt.ID, "), to your network's NAT or proxy."), res...)
 	case "vgw":
-		return pass(fmt.Sprintf("%s reaches out through virtual private gateway %s %s, to your network's NAT or proxy.", node, target, via), id, rt.ID)
+		return pass(t.words(id, " (", ip, ") reaches out through virtual private gateway ", target, " (route table ", rt.ID, "), to your network's NAT or proxy."), res...)
 	case "instance", "eni":
-		return pass(fmt.Sprintf("%s reaches out through the NAT or proxy %s %s.", node, target, via), id, rt.ID)
+		return pass(t.words(id, " (", ip, ") reaches out through the NAT or proxy ", target, " (route table ", rt.ID, ")."), res...)
 	}
-	return fail(fmt.Sprintf("%s's default route leads to %s %s, which does not lead to the internet: the node has no way out.", node, target, via),
-		fmt.Sprintf("Point the 0.0.0.0/0 route of %s at a NAT gateway (or an internet gateway, with a public IP on the node).", rt.ID),
-		id, rt.ID)
+	return fail(t.words(id, " (", ip, ")'s default route leads to ", target, " (route table ", rt.ID, "), which does not lead to the internet: the node has no way out."),
+		w.remedyOf(t, "Point the 0.0.0.0/0 route of ", rt.ID, " at a NAT gateway (or an internet gateway, with a public IP on the node)."),
+		res...)
 }
 
 // routeTable returns the index of the table that routes the subnets'
@@ -281,23 +307,43 @@ var netNodesRule = awsRule{
 // spread judges the spread of the PROD nodes over availability zones.
 func (a *awsInput) spread(ns *nodeSet) Check {
 	live, facts := ns.live, ns.factsSlab
-	all := make([]string, len(live))
-	var names []string // the zones, each once
-	unknown := 0
-	for i := range live {
-		all[i] = live[i].ID
-		switch az := facts[i].az; {
-		case az == "":
-			unknown++
-		case !slices.Contains(names, az): // a region has a handful of zones
-			names = append(names, az)
+	// Every node, in live order: the declared ids when all of them exist
+	// (the node set's, which no check changes).
+	all := ns.declared[:len(ns.declared):len(ns.declared)]
+	if len(ns.skips) > 0 {
+		all = make([]string, len(live))
+		for i := range live {
+			all[i] = live[i].ID
 		}
 	}
-	slices.Sort(names)
+	var names []string // the zones, each once
+	// zone[i] is node i's zone, an index into names (-1: unknown), so that
+	// the nodes of each zone are picked out by number, not by name.
+	zone := make([]int32, len(live))
+	unknown := 0
+	last := int32(-1) // the zone found last: a cluster's nodes often come in runs of one zone
+	for i := range facts {
+		az := facts[i].az
+		switch {
+		case az == "":
+			zone[i] = -1
+			unknown++
+			continue
+		case last >= 0 && names[last] == az:
+		default:
+			k := slices.Index(names, az) // a region has a handful of zones
+			if k < 0 {
+				k = len(names)
+				names = append(names, az)
+			}
+			last = int32(k)
+		}
+		zone[i] = last
+	}
 	if unknown > 0 && len(names) < 2 {
 		var ids []string
 		for i := range live {
-			if facts[i].az == "" {
+			if zone[i] < 0 {
 				ids = append(ids, live[i].ID)
 			}
 		}
@@ -314,10 +360,15 @@ func (a *awsInput) spread(ns *nodeSet) Check {
 			"Replace one or two nodes with instances in subnets of other availability zones of the VPC, so that the nodes span at least two zones.",
 			all...)
 	}
+	// The zones in the message's order, by their index in names.
+	order := make([]int32, len(names))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return strings.Compare(names[x], names[y]) })
 	// "…: us-east-1a (i-1, i-4), us-east-1b (i-2), …": one long message
 	// written at once rather than a list per zone and their joins, in a
-	// builder of its size (local, so appending to it costs no write
-	// barrier, which a part of a message in the arena does).
+	// builder of its size.
 	size := len("The PROD nodes are spread over 000 availability zones: .")
 	for _, az := range names {
 		size += len(az) + len(" (), ")
@@ -330,15 +381,15 @@ func (a *awsInput) spread(ns *nodeSet) Check {
 	b.WriteString("The PROD nodes are spread over ")
 	b.WriteString(strconv.Itoa(len(names)))
 	b.WriteString(" availability zones: ")
-	for k, az := range names {
-		if k > 0 {
+	for n, k := range order {
+		if n > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(az)
+		b.WriteString(names[k])
 		b.WriteString(" (")
 		first := true
 		for i := range live {
-			if facts[i].az == az {
+			if zone[i] == k {
 				if !first {
 					b.WriteString(", ")
 				}
@@ -391,6 +442,7 @@ var netIsolationRule = awsRule{
 		// The words after a passing node's id, the same for every node.
 		inVpc := " runs in the declared VPC " + vpc + "."
 		t := &a.text
+		var last isolationRemedy
 		for i := range ns.live {
 			f := &ns.factsSlab[i]
 			if got := f.vpc; got == vpc || strings.EqualFold(got, vpc) { // vpc is not empty
@@ -399,30 +451,44 @@ var netIsolationRule = awsRule{
 				passIn(&room[i], t.end(), f.res)
 				continue
 			}
-			room[i] = a.isolationFailure(ns.live[i].ID, f.vpc, vpc, otherVpc, otherName)
+			room[i] = a.isolationFailure(f, vpc, otherVpc, otherName, &last)
 		}
 		return append(checks, peering)
 	},
 }
 
-// isolationFailure is the check of node id, which runs in VPC got rather
-// than in the declared vpc.
-func (a *awsInput) isolationFailure(id, got, vpc, otherVpc, otherName string) Check {
-	switch {
-	case got == "":
+// isolationRemedy is the remedy of the last node that failed, and the VPC
+// it runs in: the remedy depends on that VPC only, which the nodes outside
+// the declared one usually share.
+type isolationRemedy struct{ got, remedy string }
+
+// isolationFailure is the check of the node of f, which runs in VPC f.vpc
+// rather than in the declared vpc (its words in the arena).
+func (a *awsInput) isolationFailure(f *nodeFacts, vpc, otherVpc, otherName string, last *isolationRemedy) Check {
+	t := &a.text
+	id, got := f.res[0], f.vpc
+	if got == "" {
 		return Check{
 			Status:      StatusError,
-			Message:     fmt.Sprintf("EC2 reports no VPC for %s, so its network is unknown. This requirement is not verified.", id),
+			Message:     t.words("EC2 reports no VPC for ", id, ", so its network is unknown. This requirement is not verified."),
 			Remediation: "Run the verification again; if the error persists, ask your project manager to report it with this message.",
-			Resources:   []string{id},
+			Resources:   f.res,
 		}
-	case otherVpc != "" && strings.EqualFold(got, otherVpc):
-		return fail(fmt.Sprintf("%s runs in %s, the %s VPC, not in the declared %s VPC %s: Production and non-Production must be on completely isolated networks.", id, got, otherName, a.name(), vpc),
-			fmt.Sprintf("Run the %s node in its own VPC %s (relaunch it in one of its subnets).", a.name(), vpc), id)
 	}
-	return fail(fmt.Sprintf("%s runs in %s, not in the declared VPC %s.", id, got, vpc),
-		fmt.Sprintf("Run the node in the declared VPC %s (relaunch it in one of its subnets), or correct vpcId in the checklist if %s is the %s VPC.", vpc, got, a.name()),
-		id)
+	other := otherVpc != "" && strings.EqualFold(got, otherVpc)
+	if last.remedy == "" || last.got != got {
+		last.got = got
+		if other {
+			last.remedy = t.words("Run the ", a.name(), " node in its own VPC ", vpc, " (relaunch it in one of its subnets).")
+		} else {
+			last.remedy = t.words("Run the node in the declared VPC ", vpc, " (relaunch it in one of its subnets), or correct vpcId in the checklist if ", got, " is the ", a.name(), " VPC.")
+		}
+	}
+	if other {
+		return fail(t.words(id, " runs in ", got, ", the ", otherName, " VPC, not in the declared ", a.name(), " VPC ", vpc, ": Production and non-Production must be on completely isolated networks."),
+			last.remedy, f.res...)
+	}
+	return fail(t.words(id, " runs in ", got, ", not in the declared VPC ", vpc, "."), last.remedy, f.res...)
 }
 
 // peeringCheck fails for every active peering between the two VPCs.
@@ -502,7 +568,16 @@ func (p portSpan) String() string {
 	if p.from == p.to {
 		return strconv.Itoa(p.from)
 	}
-	return strconv.Itoa(p.from) + "–" + strconv.Itoa(p.to)
+	return string(p.appendTo(nil))
+}
+
+// appendTo appends String's words to b.
+func (p portSpan) appendTo(b []byte) []byte {
+	b = strconv.AppendInt(b, int64(p.from), 10)
+	if p.from == p.to {
+		return b
+	}
+	return strconv.AppendInt(append(b, "–"...), int64(p.to), 10)
 }
 
 // opens returns the ports of proto the rule opens. Protocol "-1" is all
@@ -657,7 +732,7 @@ var netClusterPortsRule = awsRule{
 			_, checks := a.nodes()
 			return append(checks, skip(fmt.Sprintf("Not checked: %s of the PROD nodes exist (see VM-EXISTS).", plural(len(live), "instance"))))
 		}
-		var ports []PortRange
+		ports := make([]PortRange, 0, len(a.Config.ClusterPorts))
 		for _, p := range a.Config.ClusterPorts {
 			if p.Required && (p.Protocol == "tcp" || p.Protocol == "udp") {
 				ports = append(ports, p)
@@ -729,18 +804,26 @@ func (p *clusterPeers) who(i int) string {
 // total, which words the list of every node past the first maxPeersListed.
 func writeOthers(t *textArena, live []inventory.Instance, self int) {
 	total := len(live) - 1
-	// At most maxPeersListed names and "N more": a few words on the stack.
-	var buf [maxPeersListed + 1]string
-	items := buf[:0]
-	for j := 0; j < len(live) && len(items) < min(total, maxPeersListed); j++ {
-		if j != self {
-			items = append(items, live[j].ID)
+	listed := min(total, maxPeersListed)
+	more := total - listed
+	k := 0 // names written
+	for j := 0; j < len(live) && k < listed; j++ {
+		if j == self {
+			continue
 		}
+		switch {
+		case k == 0:
+		case k == listed-1 && more == 0:
+			t.s(" and ")
+		default:
+			t.s(", ")
+		}
+		t.s(live[j].ID)
+		k++
 	}
-	if total > len(items) {
-		items = append(items, strconv.Itoa(total-len(items))+" more")
+	if more > 0 {
+		t.s(" and ").int(more).s(" more")
 	}
-	t.list(items)
 }
 
 // portCoverage is, for the nodes sharing one set of security groups (so
@@ -763,7 +846,19 @@ type groupCoverage struct {
 	// passMid is the words of a pass between the node's id and the
 	// peers: " (sg-1, sg-2) accepts every cluster port (27017, …) from ".
 	passMid string
-	allOK   bool // no port lacks anything from any peer
+	// passTail is passMid and the peers of a node past the first
+	// maxPeersListed, with the period: all of such a node's pass but its
+	// id, written once in the arena on first need.
+	passTail string
+	allOK    bool // no port lacks anything from any peer
+
+	// When a port lacks something: peer i's gap in port pi is
+	// ports[pi].keys[keyOf[class[i]*len(ports)+pi]] (none when -1), and
+	// failTails[c] is all of the failure of a node of class c that
+	// namesLikeOthers but its id ("" until first need).
+	class     []int32
+	keyOf     []int
+	failTails []string
 }
 
 // clusterPortChecks returns its verdicts that every node accepts every
@@ -780,15 +875,6 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 	checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
 	peers := &clusterPeers{live: live, facts: ns.factsSlab}
 	t := &a.text
-	// The peers every node past the first maxPeersListed names, and the
-	// period after them, written once (in the arena, as a part of later
-	// messages rather than one of its own).
-	sharedTail := ""
-	if len(live) > maxPeersListed {
-		t.start()
-		writeOthers(t, live, -1)
-		sharedTail = t.s(".").end()
-	}
 	var covs []*groupCoverage // one per distinct set of groups
 	var cov *groupCoverage    // the previous node's, usually this one's too
 	// Room for every node's resources, when they share the first one's
@@ -804,18 +890,22 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 			}
 			cov = covs[k]
 		}
-		if !cov.allOK {
-			if c, failed := clusterPortFailure(n.ID, i, peers, cov, ports); failed {
-				room[i] = c
-				continue
-			}
+		if !cov.allOK && a.clusterPortFailIn(&room[i], i, peers, cov, ports, &slab) {
+			continue
 		}
 		// A pass: the node accepts every port from every other node.
+		if i >= maxPeersListed && cov.passTail == "" {
+			t.start()
+			t.s(cov.passMid)
+			writeOthers(t, live, -1)
+			cov.passTail = t.s(".").end()
+		}
 		t.start()
-		t.s(n.ID).s(cov.passMid)
+		t.s(n.ID)
 		if i >= maxPeersListed {
-			t.s(sharedTail)
+			t.s(cov.passTail)
 		} else {
+			t.s(cov.passMid)
 			writeOthers(t, live, i)
 			t.s(".")
 		}
@@ -866,22 +956,32 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 	rules, unknown := a.ingress(sgIDs)
 	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgIDs: sgIDs, sgs: nonEmpty(sgIDs...), allOK: true}
 	cov.groups = cmpOrDefault(strings.Join(cov.sgs, ", "), "no security group")
-	labels := make([]string, len(ports))
+	labels := make([]byte, 0, 12*len(ports)) // "9300–9400, "
 	for i, p := range ports {
-		labels[i] = portSpan{p.From, p.To}.String()
+		if i > 0 {
+			labels = append(labels, ", "...)
+		}
+		labels = portSpan{p.From, p.To}.appendTo(labels)
 	}
-	cov.labels = strings.Join(labels, ", ")
+	cov.labels = string(labels)
 	cov.passMid = " (" + cov.groups + ") accepts every cluster port (" + cov.labels + ") from "
 
 	// Only the rules that open some of a cluster port matter: a node's
 	// groups also hold the load balancer's and SSH's rules, often from
 	// CIDRs, which would otherwise make every peer a case of its own.
-	var open []openRule
+	open := make([]openRule, 0, len(rules))
 	spans := make([]portSpan, 0, len(rules)*len(ports)) // the rules' spans, one backing array
 	for _, r := range rules {
 		start, opensSome := len(spans), false
-		for _, p := range ports {
-			span, ok := opens(r.IngressRule, p.Protocol)
+		// What the rule opens of a protocol, read once for the run of
+		// ports of that protocol (all of them tcp, as a rule).
+		proto, opened, ok := "", portSpan{}, false
+		for pi, p := range ports {
+			if pi == 0 || p.Protocol != proto {
+				proto = p.Protocol
+				opened, ok = opens(r.IngressRule, proto)
+			}
+			span := opened
 			if !ok || span.to < p.From || span.from > p.To {
 				span = portSpan{noPort, noPort} // none of p: no part in its gaps
 			} else {
@@ -902,9 +1002,9 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 	byGroupsOnly := !slices.ContainsFunc(open, func(r openRule) bool { return len(r.prefixes) > 0 })
 	width := (len(open) + 7) / 8
 	row := make([]byte, width)
-	var classRows []byte     // class c's set: classRows[c*width:(c+1)*width]
-	var index map[string]int // set → class, for peers unlike the one before
-	class := make([]int, len(peers.live))
+	var classRows []byte       // class c's set: classRows[c*width:(c+1)*width]
+	var index map[string]int32 // set → class, for peers unlike the one before
+	class := make([]int32, len(peers.live))
 	classes := 0
 	for i := range peers.live {
 		if i > 0 && byGroupsOnly && peers.sameGroups(i) {
@@ -917,16 +1017,18 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 				row[ri/8] |= 1 << (ri % 8)
 			}
 		}
-		if i > 0 && bytes.Equal(row, classRows[class[i-1]*width:(class[i-1]+1)*width]) {
-			class[i] = class[i-1]
-			continue
+		if i > 0 {
+			if prev := int(class[i-1]); bytes.Equal(row, classRows[prev*width:(prev+1)*width]) {
+				class[i] = class[i-1]
+				continue
+			}
 		}
 		c, ok := index[string(row)]
 		if !ok {
 			if index == nil {
-				index = map[string]int{}
+				index = map[string]int32{}
 			}
-			c = classes
+			c = int32(classes)
 			classes++
 			classRows = append(classRows, row...)
 			index[string(row)] = c
@@ -964,11 +1066,12 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 	if cov.allOK {
 		return cov
 	}
+	cov.class, cov.keyOf, cov.failTails = class, keyOf, make([]string, classes)
 	for pi := range cov.ports {
 		pc := &cov.ports[pi]
 		pc.members = make([][]int, len(pc.keys))
 		for i, c := range class {
-			if k := keyOf[c*len(ports)+pi]; k >= 0 {
+			if k := keyOf[int(c)*len(ports)+pi]; k >= 0 {
 				pc.members[k] = append(pc.members[k], i)
 			}
 		}
@@ -986,10 +1089,10 @@ func prefixesOf(cidrs []string) []netip.Prefix {
 	return out
 }
 
-// clusterPortFailure is node self's failure: the peers lacking each port,
-// other than itself, from its groups' coverage; false when the other
-// nodes lack nothing (only self does).
-func clusterPortFailure(id string, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange) (Check, bool) {
+// clusterPortProblems words what node self lacks from its peers, other
+// than itself, from its groups' coverage: "tcp 27017 (database) from a, b
+// and c; …", or "" when the other nodes lack nothing (only self does).
+func clusterPortProblems(self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange) string {
 	var problems []string
 	for pi, p := range ports {
 		pc := cov.ports[pi]
@@ -1027,18 +1130,62 @@ func clusterPortFailure(id string, self int, peers *clusterPeers, cov *groupCove
 			problems = append(problems, fmt.Sprintf("%s from %s", label, peerList(who, total)))
 		}
 	}
-	if len(problems) == 0 {
-		return Check{}, false
+	return strings.Join(problems, "; ")
+}
+
+// namesLikeOthers reports whether node self's problems are worded as those
+// of every other node of its class: it is past the first maxPeersListed
+// peers of every gap it is in, so it changes no gap's order or names, only
+// its count of peers, as its class does (it is in the same gaps).
+func (cov *groupCoverage) namesLikeOthers(self int) bool {
+	row := cov.keyOf[int(cov.class[self])*len(cov.ports):][:len(cov.ports)]
+	for pi, k := range row {
+		if k < 0 {
+			continue
+		}
+		if m := cov.ports[pi].members[k]; len(m) <= maxPeersListed || self <= m[maxPeersListed-1] {
+			return false
+		}
 	}
-	msg := fmt.Sprintf("%s (%s) does not accept %s.", id, cov.groups, strings.Join(problems, "; "))
-	if len(cov.unknown) > 0 {
-		msg += fmt.Sprintf(" (ec2:DescribeSecurityGroups did not return %s.)", strings.Join(cov.unknown, ", "))
+	return true
+}
+
+// clusterPortFailIn makes c, a zeroed check, node self's failure; false
+// (c untouched) when the other nodes lack nothing (only self does).
+//
+// Every node of a class past the first peers of its gaps (all but a few)
+// shares its message but for its id: the rest of it is worded once per
+// class, in the arena, rather than once per node.
+func (a *awsInput) clusterPortFailIn(c *Check, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange, slab *resSlab) bool {
+	t := &a.text
+	id := peers.live[self].ID
+	tail := ""
+	shared := cov.namesLikeOthers(self)
+	if shared {
+		tail = cov.failTails[cov.class[self]]
 	}
-	resources := make([]string, 0, 1+len(cov.sgs))
-	resources = append(append(resources, id), cov.sgs...)
-	return fail(msg,
-		fmt.Sprintf("Allow these ports into %s from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.", id),
-		resources...), true
+	if tail == "" {
+		problems := clusterPortProblems(self, peers, cov, ports)
+		if problems == "" {
+			return false
+		}
+		t.start()
+		t.s(" (").s(cov.groups).s(") does not accept ").s(problems).s(".")
+		if len(cov.unknown) > 0 {
+			t.s(" (ec2:DescribeSecurityGroups did not return ").s(strings.Join(cov.unknown, ", ")).s(".)")
+		}
+		tail = t.end()
+		if shared {
+			cov.failTails[cov.class[self]] = tail
+		}
+	}
+	c.Status = StatusFail
+	t.start()
+	c.Message = t.s(id).s(tail).end()
+	t.start()
+	c.Remediation = t.s("Allow these ports into ").s(id).s(" from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.").end()
+	c.Resources = slab.with(id, cov.sgs)
+	return true
 }
 
 // peerList names the first peers of total: "a, b and c", or beyond
@@ -1088,7 +1235,7 @@ var netLBPortsRule = awsRule{
 				v = verdicts[k]
 			}
 			if v.status != StatusPass {
-				room[i] = v.check(node.ID)
+				v.checkIn(&room[i], t, node.ID, &slab)
 				continue
 			}
 			t.start()
@@ -1113,12 +1260,15 @@ type lbPortsVerdict struct {
 	message, remedyPre, remedyPost string
 }
 
-// check is the check of node id when the verdict is not a pass (a pass is
-// written in place).
-func (v *lbPortsVerdict) check(id string) Check {
-	resources := make([]string, 0, 1+len(v.sgs))
-	resources = append(append(resources, id), v.sgs...)
-	return Check{Status: v.status, Message: id + v.message, Remediation: v.remedyPre + id + v.remedyPost, Resources: resources}
+// checkIn makes c, a zeroed check, the check of node id when the verdict
+// is not a pass (the words in the arena: a group's nodes all fail alike).
+func (v *lbPortsVerdict) checkIn(c *Check, t *textArena, id string, slab *resSlab) {
+	c.Status = v.status
+	t.start()
+	c.Message = t.s(id).s(v.message).end()
+	t.start()
+	c.Remediation = t.s(v.remedyPre).s(id).s(v.remedyPost).end()
+	c.Resources = slab.with(id, v.sgs)
 }
 
 // isSet reports whether a source is named (nonEmpty keeps such values).
@@ -1205,8 +1355,18 @@ func (a *awsInput) ssh(ns *nodeSet) []Check {
 	jumpText := strings.TrimSpace(a.env.JumpHostCidr)
 	jump, jumpOK := parseCIDR(jumpText)
 	jumpOK = jumpOK && jump.Bits() > 0 && strings.Contains(jumpText, "/")
-	internal := a.vpcRanges(ns)
-	exemptInternal := len(internal) > 0 && !(jumpOK && slices.ContainsFunc(internal, func(o netip.Prefix) bool { return o.Overlaps(jump) }))
+	// The VPC's ranges matter only for a source outside the jump host,
+	// which a correct group has none of: they are read on first need.
+	var internal []netip.Prefix
+	exemptInternal, readInternal := false, false
+	isInternal := func(p netip.Prefix) bool {
+		if !readInternal {
+			readInternal = true
+			internal = a.vpcRanges(ns)
+			exemptInternal = len(internal) > 0 && !(jumpOK && slices.ContainsFunc(internal, func(o netip.Prefix) bool { return o.Overlaps(jump) }))
+		}
+		return exemptInternal && withinAny(p, internal)
+	}
 
 	var checks []Check
 	var toJump, toInternal, toGroups []string
@@ -1226,7 +1386,7 @@ func (a *awsInput) ssh(ns *nodeSet) []Check {
 				switch {
 				case ok && jumpOK && within(p, jump):
 					toJump = append(toJump, c)
-				case ok && exemptInternal && withinAny(p, internal):
+				case ok && isInternal(p):
 					toInternal = append(toInternal, c)
 				default:
 					offending = append(offending, fmt.Sprintf("%s (%s)", c, describeRule(r.IngressRule)))
