@@ -290,7 +290,8 @@ var vmStorageRule = awsRule{
 		if dev {
 			s.base = cfg.DevDriveSizesGB
 		}
-		s.withBackup = append(slices.Clone(cfg.ProdDriveSizesGB), cfg.ProdBackupDriveGB)
+		s.withBackup = make([]int, len(cfg.ProdDriveSizesGB)+1)
+		s.withBackup[copy(s.withBackup, cfg.ProdDriveSizesGB)] = cfg.ProdBackupDriveGB
 		checks, room := a.nodeRoom(0)
 		s.judge(room)
 		if s.owned != len(a.inv.Volumes) {
@@ -311,9 +312,9 @@ var vmStorageRule = awsRule{
 		base, withBackup, backupNodes := s.base, s.withBackup, s.backupNodes
 		ns := a.nodeSet()
 		live, missing := ns.live, ns.skips
-		ids := make([]string, 0, len(live))
-		for _, inst := range live {
-			ids = append(ids, inst.ID)
+		ids := make([]string, len(live))
+		for i := range live { // by index: an Instance is large to copy
+			ids[i] = live[i].ID
 		}
 		switch {
 		case len(backupNodes) == 1:
@@ -354,7 +355,7 @@ type vmStorage struct {
 	// of the PROD node with the backup drive, as configured.
 	base, withBackup []int
 	// needs is base's and withBackup's sizes sorted and worded, on first use.
-	needs [2]*vmDriveNeed
+	needs [2]vmDriveNeed
 	// shapes are the lists of sizes judged so far (the first vmShapes;
 	// spare holds any other, judged per node).
 	shapes  [vmShapes]vmDrives
@@ -372,6 +373,7 @@ type vmStorage struct {
 
 // vmDriveNeed is a role's drives, smallest first, and the words for them.
 type vmDriveNeed struct {
+	done   bool
 	sorted []int
 	need   string // "a PROD node has 3 drives of at least 40, 100, 100 GB"
 }
@@ -393,7 +395,8 @@ func (s *vmStorage) need(n int) *vmDriveNeed {
 			k, want, role = 1, s.withBackup, "the PROD node with the backup drive"
 		}
 	}
-	if s.needs[k] == nil {
+	nd := &s.needs[k]
+	if !nd.done {
 		sorted := slices.Clone(want)
 		slices.Sort(sorted)
 		// Words shared by many messages, in the message arena (where
@@ -403,9 +406,9 @@ func (s *vmStorage) need(n int) *vmDriveNeed {
 		t.s(role).s(" has ")
 		vmPlural(t, len(sorted), "drive").s(" of at least ")
 		vmInts(t, sorted).s(" GB")
-		s.needs[k] = &vmDriveNeed{sorted: sorted, need: t.end()}
+		*nd = vmDriveNeed{done: true, sorted: sorted, need: t.end()}
 	}
-	return s.needs[k]
+	return nd
 }
 
 // vmPlural writes plural(n, noun).
@@ -453,10 +456,11 @@ func (s *vmStorage) judge(room []Check) {
 func (s *vmStorage) drivesOf(inst *inventory.Instance) (*vmDrives, bool) {
 	var sizes [vmMaxDrives]int32
 	n := 0
-	ok := len(s.extra[inst.ID]) == 0
+	// extra is nil but for odd inventories: skip the call to look it up.
+	ok := s.extra == nil || len(s.extra[inst.ID]) == 0
 	for k, id := range inst.VolumeIDs {
 		// A node has a handful of volumes: a scan is cheaper than a set.
-		if id == "" || slices.Contains(inst.VolumeIDs[:k], id) {
+		if id == "" || hasVolumeID(inst.VolumeIDs[:k], id) {
 			continue
 		}
 		v, found := s.a.inv.Volumes[id]
@@ -495,6 +499,20 @@ func (s *vmStorage) drivesOf(inst *inventory.Instance) (*vmDrives, bool) {
 	*d = vmDrives{n: n, sizes: sizes}
 	s.judgeDrives(d)
 	return d, true
+}
+
+// hasVolumeID is slices.Contains(ids, id) for a non-empty id. The ids of a
+// node's volumes differ mostly in their last character ("vol-" and 17 hex
+// digits): comparing it first spares a call to compare whole strings for
+// almost every pair.
+func hasVolumeID(ids []string, id string) bool {
+	last := id[len(id)-1]
+	for _, x := range ids {
+		if len(x) == len(id) && x[len(x)-1] == last && x == id {
+			return true
+		}
+	}
+	return false
 }
 
 // judgeDrives works out whether the drives fit their role's, as
