@@ -199,7 +199,7 @@ var vmSizeRule = awsRule{
 			}
 			if sh.pass {
 				t.start()
-				t.s(inst.ID).s(sh.size).s(".")
+				t.s(inst.ID).s(sh.sizeDot)
 				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
@@ -214,9 +214,10 @@ var vmSizeRule = awsRule{
 type vmSizeShape struct {
 	typ   string
 	t     inventory.InstanceType
-	known bool   // DescribeInstanceTypes returned the type's size
-	size  string // ": m4.xlarge has 4 vCPU, 16 GiB"
-	pass  bool
+	known bool // DescribeInstanceTypes returned the type's size
+	// size is sizeDot without its final ".": ": m4.xlarge has 4 vCPU, 16 GiB".
+	size, sizeDot string
+	pass          bool
 }
 
 func (a *awsInput) judgeSize(sh *vmSizeShape, typ string) {
@@ -226,7 +227,13 @@ func (a *awsInput) judgeSize(sh *vmSizeShape, typ string) {
 	if !sh.known {
 		return
 	}
-	sh.size = ": " + typ + " has " + strconv.Itoa(int(t.VCPUs)) + " vCPU, " + gib(t.MemoryMiB) + " GiB"
+	// Words shared by the nodes of this type, in the message arena (where
+	// they are as immutable as the messages).
+	w := &a.text
+	w.start()
+	w.s(": ").s(typ).s(" has ").int(int(t.VCPUs)).s(" vCPU, ").s(gib(t.MemoryMiB)).s(" GiB.")
+	sh.sizeDot = w.end()
+	sh.size = sh.sizeDot[:len(sh.sizeDot)-1]
 	sh.pass = int(t.VCPUs) >= cfg.RecommendedVCPU && t.MemoryMiB >= int64(cfg.RecommendedMemoryGiB)*1024 &&
 		int(t.VCPUs) >= cfg.MinVCPU && t.MemoryMiB >= int64(cfg.MinMemoryGiB)*1024
 }
