@@ -28,11 +28,12 @@ var vmExistsRule = awsRule{
 		}
 		ns := a.nodeSet()
 		checks := a.Input.reserve(len(ids))[:len(ids)] // zeroed
+		var running vmRunning
 		for k, id := range ids {
 			c := &checks[k]
 			if j := ns.liveIdx[k]; j >= 0 {
 				// A live node: the node set has looked it up already.
-				a.liveState(c, id, &ns.live[j], &ns.factsSlab[j])
+				a.liveState(c, id, &ns.live[j], &ns.factsSlab[j], &running)
 			} else {
 				*c = a.instanceState(id)
 			}
@@ -47,16 +48,58 @@ var vmExistsRule = awsRule{
 // liveState makes c, a zeroed check, stateOf the live node inst (facts f),
 // declared as id: the common case (running, of a known type in a known
 // zone) worded in place.
-func (a *awsInput) liveState(c *Check, id string, inst *inventory.Instance, f *nodeFacts) {
-	what := strings.TrimSpace(inst.Type)
-	if inst.State != "running" || what == "" || f.az == "" || f.az != strings.TrimSpace(f.az) {
+func (a *awsInput) liveState(c *Check, id string, inst *inventory.Instance, f *nodeFacts, running *vmRunning) {
+	words := ""
+	if inst.State == "running" {
+		words = running.words(&a.text, inst.Type, f.az)
+	}
+	if words == "" {
 		*c = a.stateOf(id, inst, f.az)
 		return
 	}
 	t := &a.text
 	t.start()
-	t.s(id).s(" (").s(what).s(" in ").s(f.az).s(") is running.")
+	t.s(id).s(words)
 	passIn(c, t.end(), f.res)
+}
+
+// vmRunning holds the words after the id of a running node, by its type
+// and zone: " (m4.xlarge in us-east-1a) is running." A cluster's nodes
+// share a type and a few zones, so each pair is worded once (the first
+// vmShapes pairs; any other, node by node).
+type vmRunning struct {
+	n     int
+	pairs [vmShapes]struct{ typ, az, words string }
+}
+
+// words returns the words for a running node of type typ in zone az, or
+// "" when stateOf words it otherwise (no type or zone, or an untrimmed
+// zone).
+func (r *vmRunning) words(t *textArena, typ, az string) string {
+	if az == "" {
+		return ""
+	}
+	for i := range r.n {
+		// Zones differ in their last letter: compared first, it spares
+		// most calls to compare whole strings.
+		p := &r.pairs[i]
+		if len(p.az) == len(az) && p.az[len(az)-1] == az[len(az)-1] && p.az == az && p.typ == typ {
+			return p.words
+		}
+	}
+	what := strings.TrimSpace(typ)
+	if what == "" || az != strings.TrimSpace(az) {
+		return ""
+	}
+	// In the message arena, as immutable as the messages.
+	t.start()
+	t.s(" (").s(what).s(" in ").s(az).s(") is running.")
+	words := t.end()
+	if r.n < len(r.pairs) {
+		r.pairs[r.n].typ, r.pairs[r.n].az, r.pairs[r.n].words = typ, az, words
+		r.n++
+	}
+	return words
 }
 
 func (a *awsInput) instanceState(id string) Check {
