@@ -164,7 +164,14 @@ var vmAMIRule = awsRule{
 				fmt.Sprintf("The AMI %s%s is %s: nodes cannot be launched from it again.", ami, amiName(img), img.State),
 				"Ask Auth0 for the current appliance AMI before you replace or add a node.", ami)
 		default:
-			head = pass(fmt.Sprintf("The AMI %s%s that Auth0 shared is visible to %s.", ami, amiName(img), a.where()), ami)
+			t := &a.text
+			t.start()
+			t.s("The AMI ").s(ami)
+			if img.Name != "" {
+				t.s(" (").s(img.Name).s(")")
+			}
+			t.s(" that Auth0 shared is visible to ").s(a.where()).s(".")
+			head = pass(t.end(), ami)
 		}
 		if len(a.declaredIDs()) == 0 {
 			return []Check{head, noNodes()}
@@ -172,9 +179,12 @@ var vmAMIRule = awsRule{
 		ns := a.nodeSet()
 		checks, room := a.nodeRoom(1)
 		checks[0] = head
-		// Every passing node's message ends alike: worded once.
-		launched := " was launched from the declared AMI " + ami + "."
+		// Every passing node's message ends alike: worded once, in the
+		// message arena (as immutable as the messages).
 		t := &a.text
+		t.start()
+		t.s(" was launched from the declared AMI ").s(ami).s(".")
+		launched := t.end()
 		for i := range ns.live {
 			inst := &ns.live[i]
 			got := inst.ImageID
