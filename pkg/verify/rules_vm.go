@@ -28,11 +28,12 @@ var vmExistsRule = awsRule{
 		}
 		ns := a.nodeSet()
 		checks := a.Input.reserve(len(ids))[:len(ids)] // zeroed
+		var running vmRunning
 		for k, id := range ids {
 			c := &checks[k]
 			if j := ns.liveIdx[k]; j >= 0 {
 				// A live node: the node set has looked it up already.
-				a.liveState(c, id, &ns.live[j], &ns.factsSlab[j])
+				a.liveState(c, id, &ns.live[j], &ns.factsSlab[j], &running)
 			} else {
 				*c = a.instanceState(id)
 			}
@@ -47,16 +48,58 @@ var vmExistsRule = awsRule{
 // liveState makes c, a zeroed check, stateOf the live node inst (facts f),
 // declared as id: the common case (running, of a known type in a known
 // zone) worded in place.
-func (a *awsInput) liveState(c *Check, id string, inst *inventory.Instance, f *nodeFacts) {
-	what := strings.TrimSpace(inst.Type)
-	if inst.State != "running" || what == "" || f.az == "" || f.az != strings.TrimSpace(f.az) {
+func (a *awsInput) liveState(c *Check, id string, inst *inventory.Instance, f *nodeFacts, running *vmRunning) {
+	words := ""
+	if inst.State == "running" {
+		words = running.words(&a.text, inst.Type, f.az)
+	}
+	if words == "" {
 		*c = a.stateOf(id, inst, f.az)
 		return
 	}
 	t := &a.text
 	t.start()
-	t.s(id).s(" (").s(what).s(" in ").s(f.az).s(") is running.")
+	t.s(id).s(words)
 	passIn(c, t.end(), f.res)
+}
+
+// vmRunning holds the words after the id of a running node, by its type
+// and zone: " (m4.xlarge in us-east-1a) is running." A cluster's nodes
+// share a type and a few zones, so each pair is worded once (the first
+// vmShapes pairs; any other, node by node).
+type vmRunning struct {
+	n     int
+	pairs [vmShapes]struct{ typ, az, words string }
+}
+
+// words returns the words for a running node of type typ in zone az, or
+// "" when stateOf words it otherwise (no type or zone, or an untrimmed
+// zone).
+func (r *vmRunning) words(t *textArena, typ, az string) string {
+	if az == "" {
+		return ""
+	}
+	for i := range r.n {
+		// Zones differ in their last letter: compared first, it spares
+		// most calls to compare whole strings.
+		p := &r.pairs[i]
+		if len(p.az) == len(az) && p.az[len(az)-1] == az[len(az)-1] && p.az == az && p.typ == typ {
+			return p.words
+		}
+	}
+	what := strings.TrimSpace(typ)
+	if what == "" || az != strings.TrimSpace(az) {
+		return ""
+	}
+	// In the message arena, as immutable as the messages.
+	t.start()
+	t.s(" (").s(what).s(" in ").s(az).s(") is running.")
+	words := t.end()
+	if r.n < len(r.pairs) {
+		r.pairs[r.n].typ, r.pairs[r.n].az, r.pairs[r.n].words = typ, az, words
+		r.n++
+	}
+	return words
 }
 
 func (a *awsInput) instanceState(id string) Check {
@@ -121,7 +164,14 @@ var vmAMIRule = awsRule{
 				fmt.Sprintf("The AMI %s%s is %s: nodes cannot be launched from it again.", ami, amiName(img), img.State),
 				"Ask Auth0 for the current appliance AMI before you replace or add a node.", ami)
 		default:
-			head = pass(fmt.Sprintf("The AMI %s%s that Auth0 shared is visible to %s.", ami, amiName(img), a.where()), ami)
+			t := &a.text
+			t.start()
+			t.s("The AMI ").s(ami)
+			if img.Name != "" {
+				t.s(" (").s(img.Name).s(")")
+			}
+			t.s(" that Auth0 shared is visible to ").s(a.where()).s(".")
+			head = pass(t.end(), ami)
 		}
 		if len(a.declaredIDs()) == 0 {
 			return []Check{head, noNodes()}
@@ -129,9 +179,12 @@ var vmAMIRule = awsRule{
 		ns := a.nodeSet()
 		checks, room := a.nodeRoom(1)
 		checks[0] = head
-		// Every passing node's message ends alike: worded once.
-		launched := " was launched from the declared AMI " + ami + "."
+		// Every passing node's message ends alike: worded once, in the
+		// message arena (as immutable as the messages).
 		t := &a.text
+		t.start()
+		t.s(" was launched from the declared AMI ").s(ami).s(".")
+		launched := t.end()
 		for i := range ns.live {
 			inst := &ns.live[i]
 			got := inst.ImageID
@@ -199,7 +252,7 @@ var vmSizeRule = awsRule{
 			}
 			if sh.pass {
 				t.start()
-				t.s(inst.ID).s(sh.size).s(".")
+				t.s(inst.ID).s(sh.sizeDot)
 				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
@@ -214,9 +267,10 @@ var vmSizeRule = awsRule{
 type vmSizeShape struct {
 	typ   string
 	t     inventory.InstanceType
-	known bool   // DescribeInstanceTypes returned the type's size
-	size  string // ": m4.xlarge has 4 vCPU, 16 GiB"
-	pass  bool
+	known bool // DescribeInstanceTypes returned the type's size
+	// size is sizeDot without its final ".": ": m4.xlarge has 4 vCPU, 16 GiB".
+	size, sizeDot string
+	pass          bool
 }
 
 func (a *awsInput) judgeSize(sh *vmSizeShape, typ string) {
@@ -226,7 +280,13 @@ func (a *awsInput) judgeSize(sh *vmSizeShape, typ string) {
 	if !sh.known {
 		return
 	}
-	sh.size = ": " + typ + " has " + strconv.Itoa(int(t.VCPUs)) + " vCPU, " + gib(t.MemoryMiB) + " GiB"
+	// Words shared by the nodes of this type, in the message arena (where
+	// they are as immutable as the messages).
+	w := &a.text
+	w.start()
+	w.s(": ").s(typ).s(" has ").int(int(t.VCPUs)).s(" vCPU, ").s(gib(t.MemoryMiB)).s(" GiB.")
+	sh.sizeDot = w.end()
+	sh.size = sh.sizeDot[:len(sh.sizeDot)-1]
 	sh.pass = int(t.VCPUs) >= cfg.RecommendedVCPU && t.MemoryMiB >= int64(cfg.RecommendedMemoryGiB)*1024 &&
 		int(t.VCPUs) >= cfg.MinVCPU && t.MemoryMiB >= int64(cfg.MinMemoryGiB)*1024
 }
@@ -290,7 +350,8 @@ var vmStorageRule = awsRule{
 		if dev {
 			s.base = cfg.DevDriveSizesGB
 		}
-		s.withBackup = append(slices.Clone(cfg.ProdDriveSizesGB), cfg.ProdBackupDriveGB)
+		s.withBackup = make([]int, len(cfg.ProdDriveSizesGB)+1)
+		s.withBackup[copy(s.withBackup, cfg.ProdDriveSizesGB)] = cfg.ProdBackupDriveGB
 		checks, room := a.nodeRoom(0)
 		s.judge(room)
 		if s.owned != len(a.inv.Volumes) {
@@ -311,9 +372,9 @@ var vmStorageRule = awsRule{
 		base, withBackup, backupNodes := s.base, s.withBackup, s.backupNodes
 		ns := a.nodeSet()
 		live, missing := ns.live, ns.skips
-		ids := make([]string, 0, len(live))
-		for _, inst := range live {
-			ids = append(ids, inst.ID)
+		ids := make([]string, len(live))
+		for i := range live { // by index: an Instance is large to copy
+			ids[i] = live[i].ID
 		}
 		switch {
 		case len(backupNodes) == 1:
@@ -354,7 +415,7 @@ type vmStorage struct {
 	// of the PROD node with the backup drive, as configured.
 	base, withBackup []int
 	// needs is base's and withBackup's sizes sorted and worded, on first use.
-	needs [2]*vmDriveNeed
+	needs [2]vmDriveNeed
 	// shapes are the lists of sizes judged so far (the first vmShapes;
 	// spare holds any other, judged per node).
 	shapes  [vmShapes]vmDrives
@@ -372,6 +433,7 @@ type vmStorage struct {
 
 // vmDriveNeed is a role's drives, smallest first, and the words for them.
 type vmDriveNeed struct {
+	done   bool
 	sorted []int
 	need   string // "a PROD node has 3 drives of at least 40, 100, 100 GB"
 }
@@ -393,7 +455,8 @@ func (s *vmStorage) need(n int) *vmDriveNeed {
 			k, want, role = 1, s.withBackup, "the PROD node with the backup drive"
 		}
 	}
-	if s.needs[k] == nil {
+	nd := &s.needs[k]
+	if !nd.done {
 		sorted := slices.Clone(want)
 		slices.Sort(sorted)
 		// Words shared by many messages, in the message arena (where
@@ -403,9 +466,9 @@ func (s *vmStorage) need(n int) *vmDriveNeed {
 		t.s(role).s(" has ")
 		vmPlural(t, len(sorted), "drive").s(" of at least ")
 		vmInts(t, sorted).s(" GB")
-		s.needs[k] = &vmDriveNeed{sorted: sorted, need: t.end()}
+		*nd = vmDriveNeed{done: true, sorted: sorted, need: t.end()}
 	}
-	return s.needs[k]
+	return nd
 }
 
 // vmPlural writes plural(n, noun).
@@ -453,10 +516,11 @@ func (s *vmStorage) judge(room []Check) {
 func (s *vmStorage) drivesOf(inst *inventory.Instance) (*vmDrives, bool) {
 	var sizes [vmMaxDrives]int32
 	n := 0
-	ok := len(s.extra[inst.ID]) == 0
+	// extra is nil but for odd inventories: skip the call to look it up.
+	ok := s.extra == nil || len(s.extra[inst.ID]) == 0
 	for k, id := range inst.VolumeIDs {
 		// A node has a handful of volumes: a scan is cheaper than a set.
-		if id == "" || slices.Contains(inst.VolumeIDs[:k], id) {
+		if id == "" || hasVolumeID(inst.VolumeIDs[:k], id) {
 			continue
 		}
 		v, found := s.a.inv.Volumes[id]
@@ -495,6 +559,20 @@ func (s *vmStorage) drivesOf(inst *inventory.Instance) (*vmDrives, bool) {
 	*d = vmDrives{n: n, sizes: sizes}
 	s.judgeDrives(d)
 	return d, true
+}
+
+// hasVolumeID is slices.Contains(ids, id) for a non-empty id. The ids of a
+// node's volumes differ mostly in their last character ("vol-" and 17 hex
+// digits): comparing it first spares a call to compare whole strings for
+// almost every pair.
+func hasVolumeID(ids []string, id string) bool {
+	last := id[len(id)-1]
+	for _, x := range ids {
+		if len(x) == len(id) && x[len(x)-1] == last && x == id {
+			return true
+		}
+	}
+	return false
 }
 
 // judgeDrives works out whether the drives fit their role's, as
@@ -737,27 +815,38 @@ var vmNICRule = awsRule{
 				continue
 			}
 			t.start()
-			t.s(inst.ID)
-			if n == 1 {
-				t.s(" has 1 network interface")
+			if n == 1 && len(inst.Interfaces) == 1 {
+				// Nearly every node: nicWords' words in fewer pieces.
+				t.s(inst.ID).s(" has 1 network interface (").s(cmpOrDefault(inst.Interfaces[0].ID, "an interface")).s(").")
 			} else {
-				t.s(" has ").int(n).s(" network interfaces")
+				nicWords(t, inst, n)
 			}
-			if len(inst.Interfaces) > 0 {
-				t.s(" (")
-				for k, ni := range inst.Interfaces {
-					if k > 0 {
-						t.s(", ")
-					}
-					t.s(cmpOrDefault(ni.ID, "an interface"))
-				}
-				t.s(")")
-			}
-			t.s(".")
 			passIn(&room[i], t.end(), ns.factsSlab[i].res)
 		}
 		return checks
 	},
+}
+
+// nicWords writes the message of a node with n network interfaces that
+// passes VM-NIC.
+func nicWords(t *textArena, inst *inventory.Instance, n int) {
+	t.s(inst.ID)
+	if n == 1 {
+		t.s(" has 1 network interface")
+	} else {
+		t.s(" has ").int(n).s(" network interfaces")
+	}
+	if len(inst.Interfaces) > 0 {
+		t.s(" (")
+		for k, ni := range inst.Interfaces {
+			if k > 0 {
+				t.s(", ")
+			}
+			t.s(cmpOrDefault(ni.ID, "an interface"))
+		}
+		t.s(")")
+	}
+	t.s(".")
 }
 
 // nicCheck is VM-NIC's check of a node with n network interfaces where
