@@ -451,6 +451,15 @@ func (a *awsInput) nodeRoom(head int) (checks, room []Check) {
 	return checks, room
 }
 
+// declaredRoom returns zeroed room for one check per declared id, in
+// declared order, for a rule that reports the instances that do not exist
+// too (nodeRoom covers the live ones only).
+func (a *awsInput) declaredRoom() []Check {
+	n := len(a.nodeSet().declared)
+	a.Input.room = roomMark{off: 0, n: n, set: true, declared: true}
+	return a.Input.reserve(n)[:n]
+}
+
 // passIn makes c, a zeroed check, a pass.
 func passIn(c *Check, msg string, res []string) {
 	c.Status, c.Message, c.Resources = StatusPass, msg, res

@@ -27,7 +27,7 @@ var vmExistsRule = awsRule{
 			return []Check{noNodes()}
 		}
 		ns := a.nodeSet()
-		checks := a.Input.reserve(len(ids))[:len(ids)] // zeroed
+		checks := a.declaredRoom() // checks[k]: ids[k]'s, zeroed
 		var running vmRunning
 		for k, id := range ids {
 			c := &checks[k]
