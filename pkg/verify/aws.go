@@ -289,6 +289,11 @@ type nodeSet struct {
 func (ns *nodeSet) order(declared bool) []int32 {
 	o, keys := &ns.orders[0], ns.liveIDs
 	if declared {
+		if len(ns.declared) == len(ns.liveIDs) {
+			// Every declared instance is live: the same ids in the
+			// same order.
+			return ns.order(false)
+		}
 		o, keys = &ns.orders[1], ns.declared
 	}
 	if !o.done {
@@ -307,11 +312,21 @@ func idOrder(ids []string) []int32 {
 	if i >= len(ids) {
 		return nil
 	}
-	byID := make([]int32, len(ids))
-	for i := range byID {
-		byID[i] = int32(i)
+	// The ids are sorted beside their positions rather than the positions
+	// through the ids: half the memory reads per comparison.
+	type idPos struct {
+		id  string
+		pos int32
 	}
-	slices.SortFunc(byID, func(x, y int32) int { return strings.Compare(ids[x], ids[y]) })
+	keyed := make([]idPos, len(ids))
+	for i, id := range ids {
+		keyed[i] = idPos{id, int32(i)}
+	}
+	slices.SortFunc(keyed, func(x, y idPos) int { return strings.Compare(x.id, y.id) })
+	byID := make([]int32, len(ids))
+	for k := range keyed {
+		byID[k] = keyed[k].pos
+	}
 	return byID
 }
 

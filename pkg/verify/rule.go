@@ -60,10 +60,10 @@ type Input struct {
 	// clears before handing it out again.
 	dirty int
 	// room is where the running rule's per-node checks lie in what it
-	// returns (set by nodeRoom), and roomBuf the room evaluate reorders
-	// them through (see orderRoom).
-	room    roomMark
-	roomBuf []Check
+	// returns (set by nodeRoom), and roomDone orderRoom's marks of the
+	// checks it has put in place.
+	room     roomMark
+	roomDone []bool
 }
 
 // roomMark locates a rule's per-node checks: checks[off:off+n], one per
@@ -281,14 +281,30 @@ func (in *Input) orderRoom(checks []Check) {
 			return
 		}
 	}
-	if cap(in.roomBuf) < len(room) {
-		in.roomBuf = make([]Check, len(room))
+	// Cycle by cycle in place, each check moved once: room[k] takes the
+	// check of the node of rank k, room[byID[k]].
+	if cap(in.roomDone) < len(room) {
+		in.roomDone = make([]bool, len(room))
 	}
-	buf := in.roomBuf[:len(room)]
-	for k, i := range byID {
-		buf[k] = room[i]
+	done := in.roomDone[:len(room)]
+	clear(done)
+	for start := range room {
+		if done[start] || int(byID[start]) == start {
+			continue
+		}
+		held := room[start]
+		k := start
+		for {
+			done[k] = true
+			from := int(byID[k])
+			if from == start {
+				room[k] = held
+				break
+			}
+			room[k] = room[from]
+			k = from
+		}
 	}
-	copy(room, buf)
 }
 
 // sortByResources sorts one rule's checks by resources, stably. They come
