@@ -1,6 +1,11 @@
 package boot
 
-import "testing"
+import (
+	"log/slog"
+	"math"
+	"runtime/debug"
+	"testing"
+)
 
 func TestGCSettings(t *testing.T) {
 	cases := []struct {
@@ -25,5 +30,22 @@ func TestGCSettings(t *testing.T) {
 				t.Errorf("gcSettings = %+v, %v, %v; want %+v, %v, %v", gc, sp, sl, c.want, c.setPercent, c.setLimit)
 			}
 		})
+	}
+}
+
+func TestTuneGCSetsTheRuntime(t *testing.T) {
+	prevPercent := debug.SetGCPercent(100)
+	prevLimit := debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() {
+		debug.SetGCPercent(prevPercent)
+		debug.SetMemoryLimit(prevLimit)
+	})
+	env := map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512"}
+	TuneGC(slog.New(slog.DiscardHandler), 400, func(k string) string { return env[k] })
+	if got := debug.SetGCPercent(100); got != 400 {
+		t.Errorf("GOGC = %d, want 400", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 384<<20 {
+		t.Errorf("memory limit = %d, want %d", got, 384<<20)
 	}
 }
