@@ -204,11 +204,12 @@ func evaluate(in *Input, rules []Rule) []Check {
 	}
 	in.pool, in.top, in.dirty = make([]Check, 0, est), 0, 0
 	starts := make([]int, len(rules)) // rule i's checks: pool[starts[i]:starts[i]+n[i]]
+	inOrder := make([]roomMark, len(rules))
 	for _, i := range order {
 		starts[i] = len(in.pool)
 		in.room = roomMark{}
 		checks := rules[i].run(in)
-		in.orderRoom(checks)
+		inOrder[i] = in.orderRoom(checks)
 		in.place(checks)
 	}
 	checks := in.pool
@@ -238,7 +239,7 @@ func evaluate(in *Input, rules []Rule) []Check {
 		prev = id
 	}
 	for _, i := range order {
-		sortByResources(results[i])
+		sortByResources(results[i], inOrder[i])
 	}
 	return checks
 }
@@ -259,27 +260,29 @@ var orderRooms = true
 // node's id: then no two of them tie, and the stable sort that follows
 // (sortByResources) gives the same order it would have given without this
 // step, checks outside the room included (they stay before or after it).
-func (in *Input) orderRoom(checks []Check) {
+// It returns the room then, in order: sortByResources need not compare
+// its checks with each other again.
+func (in *Input) orderRoom(checks []Check) roomMark {
 	m, ns := in.room, in.nodes
 	if !orderRooms || !m.set || ns == nil {
-		return
+		return roomMark{}
 	}
 	keys := ns.liveIDs
 	if m.declared {
 		keys = ns.declared
 	}
 	if m.n != len(keys) || m.off+m.n > len(checks) {
-		return
-	}
-	byID := ns.order(m.declared)
-	if byID == nil {
-		return // declared in order already
+		return roomMark{}
 	}
 	room := checks[m.off : m.off+m.n]
 	for i := range room {
 		if r := room[i].Resources; len(r) == 0 || r[0] != keys[i] {
-			return
+			return roomMark{}
 		}
+	}
+	byID := ns.order(m.declared)
+	if byID == nil {
+		return m // declared in order already
 	}
 	// Cycle by cycle in place, each check moved once: room[k] takes the
 	// check of the node of rank k, room[byID[k]].
@@ -305,6 +308,7 @@ func (in *Input) orderRoom(checks []Check) {
 			k = from
 		}
 	}
+	return m
 }
 
 // sortByResources sorts one rule's checks by resources, stably. They come
@@ -313,11 +317,24 @@ func (in *Input) orderRoom(checks []Check) {
 // the sorted part before it (insertion sort, after its equals, so stable),
 // a search and one move rather than a sort of the group. With many out of
 // place, a stable sort of what is left gives the same order.
-func sortByResources(g []Check) {
+//
+// inOrder, when set, is a run of g known to be in order already (see
+// orderRoom): its checks are not compared with each other, as long as
+// nothing has moved into it. (A check moved back from before the run
+// moves checks before it only; its first check moved back moves the check
+// before it into the run, and then every pair is compared.)
+func sortByResources(g []Check, inOrder roomMark) {
 	moved := 0
+	skip := inOrder.set
 	for i := 1; i < len(g); i++ {
+		if skip && i > inOrder.off && i < inOrder.off+inOrder.n {
+			continue
+		}
 		if compareResources(g[i-1].Resources, g[i].Resources) <= 0 {
 			continue
+		}
+		if i >= inOrder.off {
+			skip = false
 		}
 		if moved++; moved > 8 {
 			slices.SortStableFunc(g, byResources)
@@ -424,7 +441,7 @@ func sortedChecks(results [][]Check) []Check {
 		}
 		start := len(checks)
 		checks = append(checks, results[i]...)
-		sortByResources(checks[start:])
+		sortByResources(checks[start:], roomMark{})
 	}
 	return checks
 }
