@@ -278,15 +278,17 @@ type nodeSet struct {
 	liveIdx []int
 	// liveIDs are the live nodes' ids, in live order.
 	liveIDs []string
-	// orders caches idOrder of liveIDs ([0]) and of declared ([1]).
+	// orders caches idOrder of liveIDs ([0]) and of declared ([1]), and
+	// its inverse: rank[i] is where position i comes in the ids' order.
 	orders [2]struct {
-		byID []int32
-		done bool
+		byID, rank []int32
+		done       bool
 	}
 }
 
-// order returns idOrder of the live nodes' ids, or of the declared ids.
-func (ns *nodeSet) order(declared bool) []int32 {
+// order returns idOrder of the live nodes' ids, or of the declared ids,
+// and its inverse (both nil when the ids are in order).
+func (ns *nodeSet) order(declared bool) (byID, rank []int32) {
 	o, keys := &ns.orders[0], ns.liveIDs
 	if declared {
 		if len(ns.declared) == len(ns.liveIDs) {
@@ -298,8 +300,14 @@ func (ns *nodeSet) order(declared bool) []int32 {
 	}
 	if !o.done {
 		o.byID, o.done = idOrder(keys), true
+		if o.byID != nil {
+			o.rank = make([]int32, len(o.byID))
+			for k, i := range o.byID {
+				o.rank[i] = int32(k)
+			}
+		}
 	}
-	return o.byID
+	return o.byID, o.rank
 }
 
 // idOrder returns the positions of ids (distinct) in ascending order, or
@@ -440,11 +448,28 @@ func (a *awsInput) nodes() ([]inventory.Instance, []Check) {
 	return ns.live, checks
 }
 
+// nodeSlots is the room for one check per node of a rule: at(i) is node
+// i's. The slots are in the order of the nodes' ids (rank[i] is node i's),
+// not the order the rule goes through the nodes in, which is the
+// checklist's: so the report's sort by resources finds them in order
+// (see orderRoom).
+type nodeSlots struct {
+	slots []Check
+	rank  []int32 // nil: the nodes are in id order already
+}
+
+func (r nodeSlots) at(i int) *Check {
+	if r.rank != nil {
+		return &r.slots[r.rank[i]]
+	}
+	return &r.slots[i]
+}
+
 // nodeRoom lays out the checks of a rule that reports on every declared
 // node: head checks of the rule's own (for the rule to
 // set), a skip for each declared node that does not exist, one check per
 // live node, and room for one more appended. It returns them, and the live
-// nodes' part, zeroed (reserve hands out zeroed room): room[i] is the
+// nodes' part, zeroed (reserve hands out zeroed room): room.at(i) is the
 // check of the node set's live[i].
 //
 // The rule fills room in place, field by field, rather than returning each
@@ -452,7 +477,7 @@ func (a *awsInput) nodes() ([]inventory.Instance, []Check) {
 // fields) copied whole costs a bulk write barrier while the collector
 // marks, where a passing node's Status, Message and Resources cost three
 // pointer stores.
-func (a *awsInput) nodeRoom(head int) (checks, room []Check) {
+func (a *awsInput) nodeRoom(head int) (checks []Check, room nodeSlots) {
 	ns := a.nodeSet()
 	checks = a.Input.reserve(head + len(ns.skips) + len(ns.live) + 1)[:head]
 	for _, c := range ns.skips {
@@ -461,18 +486,21 @@ func (a *awsInput) nodeRoom(head int) (checks, room []Check) {
 	}
 	n := len(checks)
 	checks = checks[:n+len(ns.live)]
-	room = checks[n:]
-	a.Input.room = roomMark{off: n, n: len(ns.live), set: true}
-	return checks, room
+	_, rank := ns.order(false)
+	a.Input.room = roomMark{off: n, n: len(ns.live), set: true, ranked: rank != nil}
+	return checks, nodeSlots{slots: checks[n:], rank: rank}
 }
 
-// declaredRoom returns zeroed room for one check per declared id, in
-// declared order, for a rule that reports the instances that do not exist
-// too (nodeRoom covers the live ones only).
-func (a *awsInput) declaredRoom() []Check {
-	n := len(a.nodeSet().declared)
-	a.Input.room = roomMark{off: 0, n: n, set: true, declared: true}
-	return a.Input.reserve(n)[:n]
+// declaredRoom returns zeroed room for one check per declared id, for a
+// rule that reports the instances that do not exist too (nodeRoom covers
+// the live ones only): room.at(k) is declared id k's.
+func (a *awsInput) declaredRoom() (checks []Check, room nodeSlots) {
+	ns := a.nodeSet()
+	n := len(ns.declared)
+	_, rank := ns.order(true)
+	a.Input.room = roomMark{off: 0, n: n, set: true, declared: true, ranked: rank != nil}
+	checks = a.Input.reserve(n)[:n]
+	return checks, nodeSlots{slots: checks, rank: rank}
 }
 
 // passIn makes c, a zeroed check, a pass.

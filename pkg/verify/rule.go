@@ -67,12 +67,13 @@ type Input struct {
 }
 
 // roomMark locates a rule's per-node checks: checks[off:off+n], one per
-// live node in live order, or with declared set one per declared id in
-// declared order.
+// live node, or with declared set one per declared id; in id order when
+// ranked is set (see nodeSlots), else in the order of the nodes.
 type roomMark struct {
 	off, n   int
 	set      bool
 	declared bool
+	ranked   bool
 }
 
 // perNodeRules is how many rules report one check per declared node (VM-EXISTS,
@@ -244,71 +245,86 @@ func evaluate(in *Input, rules []Rule) []Check {
 	return checks
 }
 
-// orderRooms is off only in the test that compares orderRoom's report
-// with the one sortByResources alone gives.
+// orderRooms is off only in the test that compares the report with the
+// one the sort by resources alone gives (the rules then fill their checks
+// in the order of the nodes, and orderRoom checks nothing).
 var orderRooms = true
 
-// orderRoom puts a rule's per-node checks (in.room) in the order of their
-// nodes' ids. The rules go through the nodes in the order the checklist
-// declares them, which is a customer's order, not sorted; left so, the
-// report's sort by resources would be a comparison sort of hundreds of
-// large checks per rule, twice all the rest of the rules' work at 300
-// instances. Placing each node's check at its id's rank instead costs one
-// sort of the ids per verification and one move per check.
+// orderRoom makes sure a rule's per-node checks (in.room) are in the order
+// of their nodes' ids, and says so. The rules go through the nodes in the
+// order the checklist declares them, which is a customer's order, not
+// sorted; had the checks stayed in that order, the report's sort by
+// resources would be a comparison sort of hundreds of large checks per
+// rule, twice all the rest of the rules' work at 300 instances. So
+// nodeRoom hands out each node's check at its id's rank (one sort of the
+// ids per verification), and the sort only has to check the rest.
 //
-// It does so only when each node's check begins its resources with the
+// That holds only when each node's check begins its resources with the
 // node's id: then no two of them tie, and the stable sort that follows
-// (sortByResources) gives the same order it would have given without this
-// step, checks outside the room included (they stay before or after it).
-// It returns the room then, in order: sortByResources need not compare
-// its checks with each other again.
+// (sortByResources) gives the same order it would have given to the
+// checks in the order of the nodes, checks outside the room included
+// (they stay before or after it). When one does not, orderRoom puts the
+// checks back in the order of the nodes, and returns no run in order.
 func (in *Input) orderRoom(checks []Check) roomMark {
 	m, ns := in.room, in.nodes
-	if !orderRooms || !m.set || ns == nil {
+	if !m.set || ns == nil {
 		return roomMark{}
 	}
 	keys := ns.liveIDs
 	if m.declared {
 		keys = ns.declared
 	}
-	if m.n != len(keys) || m.off+m.n > len(checks) {
-		return roomMark{}
+	byID, rank := ns.order(m.declared)
+	if m.n != len(keys) || m.off+m.n > len(checks) || m.ranked != (rank != nil) {
+		return roomMark{} // not the room nodeRoom handed out
 	}
 	room := checks[m.off : m.off+m.n]
-	for i := range room {
-		if r := room[i].Resources; len(r) == 0 || r[0] != keys[i] {
+	for k := range room {
+		key := k
+		if m.ranked {
+			key = int(byID[k])
+		}
+		if r := room[k].Resources; len(r) == 0 || r[0] != keys[key] {
+			if m.ranked {
+				in.permute(room, rank)
+			}
 			return roomMark{}
 		}
 	}
-	byID := ns.order(m.declared)
-	if byID == nil {
-		return m // declared in order already
+	if !orderRooms {
+		if m.ranked {
+			in.permute(room, rank)
+		}
+		return roomMark{}
 	}
-	// Cycle by cycle in place, each check moved once: room[k] takes the
-	// check of the node of rank k, room[byID[k]].
+	return m
+}
+
+// permute puts room[from[k]] at k for every k, cycle by cycle in place,
+// each check moved once.
+func (in *Input) permute(room []Check, from []int32) {
 	if cap(in.roomDone) < len(room) {
 		in.roomDone = make([]bool, len(room))
 	}
 	done := in.roomDone[:len(room)]
 	clear(done)
 	for start := range room {
-		if done[start] || int(byID[start]) == start {
+		if done[start] || int(from[start]) == start {
 			continue
 		}
 		held := room[start]
 		k := start
 		for {
 			done[k] = true
-			from := int(byID[k])
-			if from == start {
+			src := int(from[k])
+			if src == start {
 				room[k] = held
 				break
 			}
-			room[k] = room[from]
-			k = from
+			room[k] = room[src]
+			k = src
 		}
 	}
-	return m
 }
 
 // sortByResources sorts one rule's checks by resources, stably. They come

@@ -259,10 +259,10 @@ var lbTargetsRule = awsRule{
 			if r.fine(inst, f.ips) {
 				t.start()
 				t.s(inst.ID).s(registered)
-				passIn(&room[i], t.end(), f.res)
+				passIn(room.at(i), t.end(), f.res)
 				continue
 			}
-			room[i] = r.check(inst, f.ips)
+			*room.at(i) = r.check(inst, f.ips)
 		}
 		return checks
 	},

@@ -5,8 +5,6 @@ import (
 	"reflect"
 	"slices"
 	"testing"
-
-	inventory "github.com/psaas/appliance-intake/pkg/inventory/model"
 )
 
 // TestRoomOrderGivesTheSameReport verifies random scenarios (those of the
@@ -47,49 +45,56 @@ func TestRoomOrderGivesTheSameReport(t *testing.T) {
 	}
 }
 
+// nodeRoom hands out each node's check at its id's rank; orderRoom keeps
+// that order when every check begins with its node's id, and otherwise puts
+// the checks back in the order of the nodes.
 func TestOrderRoom(t *testing.T) {
-	live := []inventory.Instance{{ID: "i-c"}, {ID: "i-a"}, {ID: "i-b"}}
-	liveIDs := []string{"i-c", "i-a", "i-b"}
+	liveIDs := []string{"i-c", "i-a", "i-b"} // ranks 2, 0, 1
 	check := func(msg string, res ...string) Check { return Check{Message: msg, Resources: res} }
 	cases := []struct {
-		name   string
-		checks []Check
-		room   roomMark
-		want   []string // messages after
+		name    string
+		checks  []Check // as the rule left them
+		room    roomMark
+		want    []string // messages after
+		inOrder bool
 	}{
-		{"by the nodes' ids, around what is outside the room",
-			[]Check{check("skip", "i-z"), check("c", "i-c", "sg-1"), check("a", "i-a"), check("b", "i-b"), check("summary")},
-			roomMark{off: 1, n: 3, set: true}, []string{"skip", "a", "b", "c", "summary"}},
-		{"a node's check that does not begin with its id: left as it is (ties would lose the rule's order)",
-			[]Check{check("c", "sg-1"), check("a", "sg-1"), check("b", "i-b")},
-			roomMark{off: 0, n: 3, set: true}, []string{"c", "a", "b"}},
-		{"one per declared id",
-			[]Check{check("c", "i-c"), check("a", "i-a"), check("b", "i-b"), check("z", "i-z")},
-			roomMark{off: 0, n: 4, set: true, declared: true}, []string{"a", "b", "c", "z"}},
-		{"no room marked", []Check{check("c", "i-c"), check("a", "i-a"), check("b", "i-b")},
-			roomMark{}, []string{"c", "a", "b"}},
-		{"room past the checks returned", []Check{check("c", "i-c"), check("a", "i-a")},
-			roomMark{off: 0, n: 3, set: true}, []string{"c", "a"}},
+		{"in id order, around what is outside the room",
+			[]Check{check("skip", "i-z"), check("a", "i-a"), check("b", "i-b"), check("c", "i-c", "sg-1"), check("summary")},
+			roomMark{off: 1, n: 3, set: true, ranked: true}, []string{"skip", "a", "b", "c", "summary"}, true},
+		{"a node's check that does not begin with its id: back in the order of the nodes (ties keep the rule's order)",
+			[]Check{check("a", "sg-1"), check("b", "i-b"), check("c", "sg-1")},
+			roomMark{off: 0, n: 3, set: true, ranked: true}, []string{"c", "a", "b"}, false},
+		{"no room marked", []Check{check("a", "i-a"), check("b", "i-b"), check("c", "i-c")},
+			roomMark{}, []string{"a", "b", "c"}, false},
+		{"room past the checks returned", []Check{check("a", "i-a"), check("b", "i-b")},
+			roomMark{off: 0, n: 3, set: true, ranked: true}, []string{"a", "b"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			in := &Input{nodes: &nodeSet{live: live, liveIDs: liveIDs, declared: append(liveIDs, "i-z")}, room: c.room}
-			in.orderRoom(c.checks)
-			var got []string
+			in := &Input{nodes: &nodeSet{liveIDs: liveIDs, declared: append(liveIDs, "i-z")}, room: c.room}
+			got := in.orderRoom(c.checks)
+			var msgs []string
 			for _, ch := range c.checks {
-				got = append(got, ch.Message)
+				msgs = append(msgs, ch.Message)
 			}
-			if !slices.Equal(got, c.want) {
-				t.Errorf("order %v, want %v", got, c.want)
+			if !slices.Equal(msgs, c.want) {
+				t.Errorf("order %v, want %v", msgs, c.want)
+			}
+			if got.set != c.inOrder {
+				t.Errorf("in order: %v, want %v", got.set, c.inOrder)
 			}
 		})
 	}
-	t.Run("declared in order: nothing to do", func(t *testing.T) {
+	t.Run("ids declared in order: no ranks", func(t *testing.T) {
 		if o := idOrder([]string{"i-a", "i-b"}); o != nil {
 			t.Errorf("idOrder = %v, want nil", o)
 		}
 		if o := idOrder(liveIDs); !slices.Equal(o, []int32{1, 2, 0}) {
 			t.Errorf("idOrder = %v, want [1 2 0]", o)
+		}
+		ns := &nodeSet{liveIDs: liveIDs, declared: liveIDs}
+		if _, rank := ns.order(false); !slices.Equal(rank, []int32{2, 0, 1}) {
+			t.Errorf("rank = %v, want [2 0 1]", rank)
 		}
 	})
 }
