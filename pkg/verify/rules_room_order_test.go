@@ -98,3 +98,36 @@ func TestOrderRoom(t *testing.T) {
 		}
 	})
 }
+
+// idOrder orders any distinct ids as sorting the strings does: ids of
+// other lengths, sharing long prefixes, with bytes above 0x7f.
+func TestIDOrderSortsAsStringsDo(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"i-0", "i-", "0", "c", "f", "\xff", "a", "i-0c00000000"}
+	for trial := range 2000 {
+		seen := map[string]bool{}
+		var ids []string
+		for range rnd.IntN(12) {
+			id := ""
+			for range rnd.IntN(6) {
+				id += alphabet[rnd.IntN(len(alphabet))]
+			}
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		want := slices.Sorted(slices.Values(ids))
+		got := make([]string, len(ids))
+		if byID := idOrder(ids); byID == nil {
+			copy(got, ids)
+		} else {
+			for k, i := range byID {
+				got[k] = ids[i]
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: idOrder(%q) gives %q, want %q", trial, ids, got, want)
+		}
+	}
+}
