@@ -60,12 +60,14 @@ func BenchmarkRules(b *testing.B) {
 	}
 }
 
-// BenchmarkRulesFunctionGC is BenchmarkRules at 300 instances with the
-// collector set as the verify function sets it (FunctionGCPercent), which
-// is how the rules run in production; BenchmarkRules keeps Go's default.
+// BenchmarkRulesFunctionGC is BenchmarkRules and BenchmarkRulesShuffled
+// at 300 instances with the collector set as the verify function sets it
+// (FunctionGCPercent), which is how the rules run in production; the
+// others keep Go's default.
 func BenchmarkRulesFunctionGC(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(FunctionGCPercent))
 	b.Run("instances=300", func(b *testing.B) { benchRules(b, 300, nil) })
+	b.Run("shuffled/instances=300", func(b *testing.B) { benchRules(b, 300, rand.New(rand.NewPCG(1, 2))) })
 }
 
 // BenchmarkRulesShuffled is BenchmarkRules at 300 instances with the
