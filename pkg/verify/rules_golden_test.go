@@ -25,12 +25,16 @@ import (
 // code before a change and once after: any difference in any report
 // fails. Without the variable it is skipped (the fixture's certificates
 // are made afresh per test binary, so the files hold a run's reports, not
-// a committed golden).
+// a committed golden). With VERIFY_GOLDEN_SHUFFLE=1 as well, each
+// scenario declares its instance ids in a random order, as customers do
+// (the fixture declares them sorted): record and compare those in a
+// directory of their own.
 func TestReportsGolden(t *testing.T) {
 	dir := os.Getenv("VERIFY_GOLDEN_DIR")
 	if dir == "" {
 		t.Skip("set VERIFY_GOLDEN_DIR to write or compare the reports")
 	}
+	shuffle := os.Getenv("VERIFY_GOLDEN_SHUFFLE") == "1"
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +42,7 @@ func TestReportsGolden(t *testing.T) {
 	hexRun := regexp.MustCompile(`[0-9a-f]{64}`)
 	written, compared := 0, 0
 	for seed := range 1500 {
-		name, r := goldenScenario(t, uint64(seed))
+		name, r := goldenScenario(t, uint64(seed), shuffle)
 		b, err := json.MarshalIndent(r, "", " ")
 		if err != nil {
 			t.Fatal(err)
@@ -66,9 +70,14 @@ func TestReportsGolden(t *testing.T) {
 	t.Logf("%d reports written, %d compared", written, compared)
 }
 
-// goldenScenario builds one seeded scenario and verifies it.
-func goldenScenario(t *testing.T, seed uint64) (string, Report) {
-	name, doc, env, inv, cfg := goldenInput(t, seed, rand.New(rand.NewPCG(seed, 99)))
+// goldenScenario builds one seeded scenario, with its ids shuffled if
+// asked, and verifies it.
+func goldenScenario(t *testing.T, seed uint64, shuffle bool) (string, Report) {
+	rnd := rand.New(rand.NewPCG(seed, 99))
+	name, doc, env, inv, cfg := goldenInput(t, seed, rnd)
+	if e := doc.Env(env); shuffle && e != nil {
+		rnd.Shuffle(len(e.InstanceIDs), func(i, j int) { e.InstanceIDs[i], e.InstanceIDs[j] = e.InstanceIDs[j], e.InstanceIDs[i] })
+	}
 	return name, Verify(doc, env, inv, testNow, cfg)
 }
 
