@@ -348,16 +348,24 @@ type nodeFacts struct {
 	idx int // in nodeSet.live
 }
 
+// liveIndex returns the position in live of the node id. The index by id
+// is built on first use, once per verification for every rule that looks
+// nodes up by id (most go node by node, by position).
+func (ns *nodeSet) liveIndex(id string) (int, bool) {
+	if ns.facts == nil {
+		ns.facts = make(map[string]int32, len(ns.liveIDs))
+		for i, id := range ns.liveIDs {
+			ns.facts[id] = int32(i)
+		}
+	}
+	i, ok := ns.facts[id]
+	return int(i), ok
+}
+
 // factsOf returns the facts of the live node id, or nil; the index by id
 // is built on first use (most rules go node by node, by position).
 func (ns *nodeSet) factsOf(id string) *nodeFacts {
-	if ns.facts == nil {
-		ns.facts = make(map[string]int32, len(ns.factsSlab))
-		for i := range ns.factsSlab {
-			ns.facts[ns.live[i].ID] = int32(i)
-		}
-	}
-	if i, ok := ns.facts[id]; ok {
+	if i, ok := ns.liveIndex(id); ok {
 		return &ns.factsSlab[i]
 	}
 	return nil

@@ -123,7 +123,8 @@ func alarmCheck(inst *inventory.Instance, alarms []inventory.Alarm, k int, next 
 // before alarm k on the same node (-1: none). The order among a node's
 // alarms does not matter: their names are sorted.
 func (a *awsInput) statusAlarms() (head, next []int) {
-	live := a.nodeSet().live
+	ns := a.nodeSet()
+	live := ns.live
 	alarms := a.inv.Alarms
 	links := make([]int, len(live)+len(alarms))
 	head, next = links[:len(live):len(live)], links[len(live):]
@@ -134,7 +135,6 @@ func (a *awsInput) statusAlarms() (head, next []int) {
 	// the node of an alarm is first looked for where the previous alarm's
 	// was and just after it; only alarms out of that order need the
 	// nodes by id.
-	var byID map[string]int
 	n := 0
 	for k := range alarms {
 		next[k] = -1
@@ -148,13 +148,7 @@ func (a *awsInput) statusAlarms() (head, next []int) {
 		case n+1 < len(live) && live[n+1].ID == id:
 			n++
 		default:
-			if byID == nil {
-				byID = make(map[string]int, len(live))
-				for i := range live {
-					byID[live[i].ID] = i
-				}
-			}
-			i, ok := byID[id]
+			i, ok := ns.liveIndex(id)
 			if !ok {
 				continue // not a live node's alarm
 			}
