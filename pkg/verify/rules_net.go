@@ -307,43 +307,23 @@ var netNodesRule = awsRule{
 // spread judges the spread of the PROD nodes over availability zones.
 func (a *awsInput) spread(ns *nodeSet) Check {
 	live, facts := ns.live, ns.factsSlab
-	// Every node, in live order: the declared ids when all of them exist
-	// (the node set's, which no check changes).
-	all := ns.declared[:len(ns.declared):len(ns.declared)]
-	if len(ns.skips) > 0 {
-		all = make([]string, len(live))
-		for i := range live {
-			all[i] = live[i].ID
-		}
-	}
+	all := make([]string, len(live))
 	var names []string // the zones, each once
-	// zone[i] is node i's zone, an index into names (-1: unknown), so that
-	// the nodes of each zone are picked out by number, not by name.
-	zone := make([]int32, len(live))
 	unknown := 0
-	last := int32(-1) // the zone found last: a cluster's nodes often come in runs of one zone
-	for i := range facts {
-		az := facts[i].az
-		switch {
+	for i := range live {
+		all[i] = live[i].ID
+		switch az := facts[i].az; {
 		case az == "":
-			zone[i] = -1
 			unknown++
-			continue
-		case last >= 0 && names[last] == az:
-		default:
-			k := slices.Index(names, az) // a region has a handful of zones
-			if k < 0 {
-				k = len(names)
-				names = append(names, az)
-			}
-			last = int32(k)
+		case !slices.Contains(names, az): // a region has a handful of zones
+			names = append(names, az)
 		}
-		zone[i] = last
 	}
+	slices.Sort(names)
 	if unknown > 0 && len(names) < 2 {
 		var ids []string
 		for i := range live {
-			if zone[i] < 0 {
+			if facts[i].az == "" {
 				ids = append(ids, live[i].ID)
 			}
 		}
@@ -360,15 +340,10 @@ func (a *awsInput) spread(ns *nodeSet) Check {
 			"Replace one or two nodes with instances in subnets of other availability zones of the VPC, so that the nodes span at least two zones.",
 			all...)
 	}
-	// The zones in the message's order, by their index in names.
-	order := make([]int32, len(names))
-	for k := range order {
-		order[k] = int32(k)
-	}
-	slices.SortFunc(order, func(x, y int32) int { return strings.Compare(names[x], names[y]) })
 	// "…: us-east-1a (i-1, i-4), us-east-1b (i-2), …": one long message
 	// written at once rather than a list per zone and their joins, in a
-	// builder of its size.
+	// builder of its size (local, so appending to it costs no write
+	// barrier, which a part of a message in the arena does).
 	size := len("The PROD nodes are spread over 000 availability zones: .")
 	for _, az := range names {
 		size += len(az) + len(" (), ")
@@ -381,15 +356,15 @@ func (a *awsInput) spread(ns *nodeSet) Check {
 	b.WriteString("The PROD nodes are spread over ")
 	b.WriteString(strconv.Itoa(len(names)))
 	b.WriteString(" availability zones: ")
-	for n, k := range order {
-		if n > 0 {
+	for k, az := range names {
+		if k > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(names[k])
+		b.WriteString(az)
 		b.WriteString(" (")
 		first := true
 		for i := range live {
-			if zone[i] == k {
+			if facts[i].az == az {
 				if !first {
 					b.WriteString(", ")
 				}
@@ -568,16 +543,7 @@ func (p portSpan) String() string {
 	if p.from == p.to {
 		return strconv.Itoa(p.from)
 	}
-	return string(p.appendTo(nil))
-}
-
-// appendTo appends String's words to b.
-func (p portSpan) appendTo(b []byte) []byte {
-	b = strconv.AppendInt(b, int64(p.from), 10)
-	if p.from == p.to {
-		return b
-	}
-	return strconv.AppendInt(append(b, "–"...), int64(p.to), 10)
+	return strconv.Itoa(p.from) + "–" + strconv.Itoa(p.to)
 }
 
 // opens returns the ports of proto the rule opens. Protocol "-1" is all
@@ -804,26 +770,18 @@ func (p *clusterPeers) who(i int) string {
 // total, which words the list of every node past the first maxPeersListed.
 func writeOthers(t *textArena, live []inventory.Instance, self int) {
 	total := len(live) - 1
-	listed := min(total, maxPeersListed)
-	more := total - listed
-	k := 0 // names written
-	for j := 0; j < len(live) && k < listed; j++ {
-		if j == self {
-			continue
+	// At most maxPeersListed names and "N more": a few words on the stack.
+	var buf [maxPeersListed + 1]string
+	items := buf[:0]
+	for j := 0; j < len(live) && len(items) < min(total, maxPeersListed); j++ {
+		if j != self {
+			items = append(items, live[j].ID)
 		}
-		switch {
-		case k == 0:
-		case k == listed-1 && more == 0:
-			t.s(" and ")
-		default:
-			t.s(", ")
-		}
-		t.s(live[j].ID)
-		k++
 	}
-	if more > 0 {
-		t.s(" and ").int(more).s(" more")
+	if total > len(items) {
+		items = append(items, strconv.Itoa(total-len(items))+" more")
 	}
+	t.list(items)
 }
 
 // portCoverage is, for the nodes sharing one set of security groups (so
@@ -956,14 +914,11 @@ func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRan
 	rules, unknown := a.ingress(sgIDs)
 	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgIDs: sgIDs, sgs: nonEmpty(sgIDs...), allOK: true}
 	cov.groups = cmpOrDefault(strings.Join(cov.sgs, ", "), "no security group")
-	labels := make([]byte, 0, 12*len(ports)) // "9300–9400, "
+	labels := make([]string, len(ports))
 	for i, p := range ports {
-		if i > 0 {
-			labels = append(labels, ", "...)
-		}
-		labels = portSpan{p.From, p.To}.appendTo(labels)
+		labels[i] = portSpan{p.From, p.To}.String()
 	}
-	cov.labels = string(labels)
+	cov.labels = strings.Join(labels, ", ")
 	cov.passMid = " (" + cov.groups + ") accepts every cluster port (" + cov.labels + ") from "
 
 	// Only the rules that open some of a cluster port matter: a node's
