@@ -80,10 +80,8 @@ func (r *vmRunning) words(t *textArena, typ, az string) string {
 		return ""
 	}
 	for i := range r.n {
-		// Zones differ in their last letter: compared first, it spares
-		// most calls to compare whole strings.
 		p := &r.pairs[i]
-		if len(p.az) == len(az) && p.az[len(az)-1] == az[len(az)-1] && p.az == az && p.typ == typ {
+		if p.az == az && p.typ == typ {
 			return p.words
 		}
 	}
@@ -164,14 +162,7 @@ var vmAMIRule = awsRule{
 				fmt.Sprintf("The AMI %s%s is %s: nodes cannot be launched from it again.", ami, amiName(img), img.State),
 				"Ask Auth0 for the current appliance AMI before you replace or add a node.", ami)
 		default:
-			t := &a.text
-			t.start()
-			t.s("The AMI ").s(ami)
-			if img.Name != "" {
-				t.s(" (").s(img.Name).s(")")
-			}
-			t.s(" that Auth0 shared is visible to ").s(a.where()).s(".")
-			head = pass(t.end(), ami)
+			head = pass(fmt.Sprintf("The AMI %s%s that Auth0 shared is visible to %s.", ami, amiName(img), a.where()), ami)
 		}
 		if len(a.declaredIDs()) == 0 {
 			return []Check{head, noNodes()}
@@ -350,8 +341,7 @@ var vmStorageRule = awsRule{
 		if dev {
 			s.base = cfg.DevDriveSizesGB
 		}
-		s.withBackup = make([]int, len(cfg.ProdDriveSizesGB)+1)
-		s.withBackup[copy(s.withBackup, cfg.ProdDriveSizesGB)] = cfg.ProdBackupDriveGB
+		s.withBackup = append(slices.Clone(cfg.ProdDriveSizesGB), cfg.ProdBackupDriveGB)
 		checks, room := a.nodeRoom(0)
 		s.judge(room)
 		if s.owned != len(a.inv.Volumes) {
@@ -520,7 +510,7 @@ func (s *vmStorage) drivesOf(inst *inventory.Instance) (*vmDrives, bool) {
 	ok := s.extra == nil || len(s.extra[inst.ID]) == 0
 	for k, id := range inst.VolumeIDs {
 		// A node has a handful of volumes: a scan is cheaper than a set.
-		if id == "" || hasVolumeID(inst.VolumeIDs[:k], id) {
+		if id == "" || slices.Contains(inst.VolumeIDs[:k], id) {
 			continue
 		}
 		v, found := s.a.inv.Volumes[id]
@@ -559,20 +549,6 @@ func (s *vmStorage) drivesOf(inst *inventory.Instance) (*vmDrives, bool) {
 	*d = vmDrives{n: n, sizes: sizes}
 	s.judgeDrives(d)
 	return d, true
-}
-
-// hasVolumeID is slices.Contains(ids, id) for a non-empty id. The ids of a
-// node's volumes differ mostly in their last character ("vol-" and 17 hex
-// digits): comparing it first spares a call to compare whole strings for
-// almost every pair.
-func hasVolumeID(ids []string, id string) bool {
-	last := id[len(id)-1]
-	for _, x := range ids {
-		if len(x) == len(id) && x[len(x)-1] == last && x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // judgeDrives works out whether the drives fit their role's, as
@@ -815,12 +791,7 @@ var vmNICRule = awsRule{
 				continue
 			}
 			t.start()
-			if n == 1 && len(inst.Interfaces) == 1 {
-				// Nearly every node: nicWords' words in fewer pieces.
-				t.s(inst.ID).s(" has 1 network interface (").s(cmpOrDefault(inst.Interfaces[0].ID, "an interface")).s(").")
-			} else {
-				nicWords(t, inst, n)
-			}
+			nicWords(t, inst, n)
 			passIn(room.at(i), t.end(), ns.factsSlab[i].res)
 		}
 		return checks

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -10,20 +9,6 @@ import (
 )
 
 // The VM rules' shortcuts must word exactly what the general code does.
-
-func TestHasVolumeIDIsContains(t *testing.T) {
-	ids := []string{"", "vol-1", "vol-2", "vol-12", "x1", "vol-1 ", "é"}
-	for k := range ids {
-		for _, id := range ids {
-			if id == "" {
-				continue
-			}
-			if got, want := hasVolumeID(ids[:k], id), slices.Contains(ids[:k], id); got != want {
-				t.Errorf("hasVolumeID(%q, %q) = %v, want %v", ids[:k], id, got, want)
-			}
-		}
-	}
-}
 
 func TestRunningWordsAsStateOf(t *testing.T) {
 	var r vmRunning
