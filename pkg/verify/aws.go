@@ -495,7 +495,7 @@ func (a *awsInput) nodeRoom(head int) (checks []Check, room nodeSlots) {
 	n := len(checks)
 	checks = checks[:n+len(ns.live)]
 	_, rank := ns.order(false)
-	a.Input.room = roomMark{off: n, n: len(ns.live), set: true, ranked: rank != nil}
+	a.Input.room = roomMark{off: n, n: len(ns.live), set: true}
 	return checks, nodeSlots{slots: checks[n:], rank: rank}
 }
 
@@ -506,7 +506,7 @@ func (a *awsInput) declaredRoom() (checks []Check, room nodeSlots) {
 	ns := a.nodeSet()
 	n := len(ns.declared)
 	_, rank := ns.order(true)
-	a.Input.room = roomMark{off: 0, n: n, set: true, declared: true, ranked: rank != nil}
+	a.Input.room = roomMark{off: 0, n: n, set: true, declared: true}
 	checks = a.Input.reserve(n)[:n]
 	return checks, nodeSlots{slots: checks, rank: rank}
 }

@@ -60,20 +60,17 @@ type Input struct {
 	// clears before handing it out again.
 	dirty int
 	// room is where the running rule's per-node checks lie in what it
-	// returns (set by nodeRoom), and roomDone orderRoom's marks of the
-	// checks it has put in place.
-	room     roomMark
-	roomDone []bool
+	// returns (set by nodeRoom).
+	room roomMark
 }
 
 // roomMark locates a rule's per-node checks: checks[off:off+n], one per
-// live node, or with declared set one per declared id; in id order when
-// ranked is set (see nodeSlots), else in the order of the nodes.
+// live node, or with declared set one per declared id, in the order of
+// their ids (see nodeSlots).
 type roomMark struct {
 	off, n   int
 	set      bool
 	declared bool
-	ranked   bool
 }
 
 // perNodeRules is how many rules report one check per declared node (VM-EXISTS,
@@ -246,8 +243,8 @@ func evaluate(in *Input, rules []Rule) []Check {
 }
 
 // orderRooms is off only in the test that compares the report with the
-// one the sort by resources alone gives (the rules then fill their checks
-// in the order of the nodes, and orderRoom checks nothing).
+// one the sort by resources alone gives: orderRoom then puts the checks
+// back in the order of the nodes and returns no run in order.
 var orderRooms = true
 
 // orderRoom makes sure a rule's per-node checks (in.room) are in the order
@@ -274,40 +271,30 @@ func (in *Input) orderRoom(checks []Check) roomMark {
 	if m.declared {
 		keys = ns.declared
 	}
-	byID, rank := ns.order(m.declared)
-	if m.n != len(keys) || m.off+m.n > len(checks) || m.ranked != (rank != nil) {
-		return roomMark{} // not the room nodeRoom handed out
+	if m.n != len(keys) || m.off+m.n > len(checks) {
+		return roomMark{} // the rule did not return the room it was handed
 	}
+	byID, rank := ns.order(m.declared) // nil: the nodes are in id order
 	room := checks[m.off : m.off+m.n]
 	for k := range room {
 		key := k
-		if m.ranked {
+		if byID != nil {
 			key = int(byID[k])
 		}
-		if r := room[k].Resources; len(r) == 0 || r[0] != keys[key] {
-			if m.ranked {
-				in.permute(room, rank)
+		if r := room[k].Resources; len(r) == 0 || r[0] != keys[key] || !orderRooms {
+			if rank != nil {
+				permute(room, rank)
 			}
 			return roomMark{}
 		}
-	}
-	if !orderRooms {
-		if m.ranked {
-			in.permute(room, rank)
-		}
-		return roomMark{}
 	}
 	return m
 }
 
 // permute puts room[from[k]] at k for every k, cycle by cycle in place,
 // each check moved once.
-func (in *Input) permute(room []Check, from []int32) {
-	if cap(in.roomDone) < len(room) {
-		in.roomDone = make([]bool, len(room))
-	}
-	done := in.roomDone[:len(room)]
-	clear(done)
+func permute(room []Check, from []int32) {
+	done := make([]bool, len(room))
 	for start := range room {
 		if done[start] || int(from[start]) == start {
 			continue

@@ -73,17 +73,14 @@ func TestReportsGolden(t *testing.T) {
 // goldenScenario builds one seeded scenario, with its ids shuffled if
 // asked, and verifies it.
 func goldenScenario(t *testing.T, seed uint64, shuffle bool) (string, Report) {
-	rnd := rand.New(rand.NewPCG(seed, 99))
-	name, doc, env, inv, cfg := goldenInput(t, seed, rnd)
-	if e := doc.Env(env); shuffle && e != nil {
-		rnd.Shuffle(len(e.InstanceIDs), func(i, j int) { e.InstanceIDs[i], e.InstanceIDs[j] = e.InstanceIDs[j], e.InstanceIDs[i] })
-	}
+	name, doc, env, inv, cfg := goldenInput(t, seed, rand.New(rand.NewPCG(seed, 99)), shuffle)
 	return name, Verify(doc, env, inv, testNow, cfg)
 }
 
 // goldenInput builds one random scenario: a correct environment of 1 to
-// 300 nodes (300 when seed%100 is 7) broken in up to five random ways.
-func goldenInput(t *testing.T, seed uint64, rnd *rand.Rand) (string, *checklist.Document, string, *inventory.Inventory, Config) {
+// 300 nodes (300 when seed%100 is 7) broken in up to five random ways,
+// with its instance ids then shuffled if asked.
+func goldenInput(t *testing.T, seed uint64, rnd *rand.Rand, shuffle bool) (string, *checklist.Document, string, *inventory.Inventory, Config) {
 	env := checklist.EnvProd
 	if rnd.IntN(4) == 0 {
 		env = checklist.EnvDev
@@ -126,6 +123,9 @@ func goldenInput(t *testing.T, seed uint64, rnd *rand.Rand) (string, *checklist.
 			e = &checklist.Environment{} // the environment was dropped
 		}
 		goldenMutations[m](rnd, pick, doc, e, inv, &cfg)
+	}
+	if e := doc.Env(env); shuffle && e != nil {
+		rnd.Shuffle(len(e.InstanceIDs), func(i, j int) { e.InstanceIDs[i], e.InstanceIDs[j] = e.InstanceIDs[j], e.InstanceIDs[i] })
 	}
 	return name, doc, env, inv, cfg
 }
