@@ -262,10 +262,16 @@ func isAccessDenied(code string) bool {
 // verification (Input.nodes) rather than once per rule: the declared ids,
 // each once, the instances among them that exist, and a skip check for
 // each that does not.
+//
+// The nodes are in the order of their ids, not the order the checklist
+// declares them in: the report lists each rule's checks by resources, so
+// a rule that goes through the nodes in id order writes its per-node
+// checks where the report puts them (see orderRoom), and the report does
+// not depend on the order a customer listed the ids in.
 type nodeSet struct {
 	env      *checklist.Environment
 	inv      *inventory.Inventory
-	declared []string
+	declared []string // sortedIDs of the environment's
 	live     []inventory.Instance
 	skips    []Check
 	// factsSlab holds the live nodes' addresses, subnets, VPC and zone,
@@ -278,64 +284,24 @@ type nodeSet struct {
 	liveIdx []int
 	// liveIDs are the live nodes' ids, in live order.
 	liveIDs []string
-	// orders caches idOrder of liveIDs ([0]) and of declared ([1]), and
-	// its inverse: rank[i] is where position i comes in the ids' order.
-	orders [2]struct {
-		byID, rank []int32
-		done       bool
-	}
 }
 
-// order returns idOrder of the live nodes' ids, or of the declared ids,
-// and its inverse (both nil when the ids are in order).
-func (ns *nodeSet) order(declared bool) (byID, rank []int32) {
-	o, keys := &ns.orders[0], ns.liveIDs
-	if declared {
-		if len(ns.declared) == len(ns.liveIDs) {
-			// Every declared instance is live: the same ids in the
-			// same order.
-			return ns.order(false)
-		}
-		o, keys = &ns.orders[1], ns.declared
-	}
-	if !o.done {
-		o.byID, o.done = idOrder(keys), true
-		if o.byID != nil {
-			o.rank = make([]int32, len(o.byID))
-			for k, i := range o.byID {
-				o.rank[i] = int32(k)
-			}
+// sortedIDs returns the ids, trimmed, without blanks, each once, in
+// ascending order, in a new slice.
+func sortedIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	ascending := true
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			ascending = ascending && (len(out) == 0 || out[len(out)-1] < id)
+			out = append(out, id)
 		}
 	}
-	return o.byID, o.rank
-}
-
-// idOrder returns the positions of ids (distinct) in ascending order, or
-// nil when they are in that order already (see orderRoom).
-func idOrder(ids []string) []int32 {
-	i := 1
-	for i < len(ids) && ids[i-1] < ids[i] {
-		i++
+	if ascending {
+		return out // declared in order, each once: the common case
 	}
-	if i >= len(ids) {
-		return nil
-	}
-	// The ids are sorted beside their positions rather than the positions
-	// through the ids: half the memory reads per comparison.
-	type idPos struct {
-		id  string
-		pos int32
-	}
-	keyed := make([]idPos, len(ids))
-	for i, id := range ids {
-		keyed[i] = idPos{id, int32(i)}
-	}
-	slices.SortFunc(keyed, func(x, y idPos) int { return strings.Compare(x.id, y.id) })
-	byID := make([]int32, len(ids))
-	for k := range keyed {
-		byID[k] = keyed[k].pos
-	}
-	return byID
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // nodeFacts are what several rules read of one node.
@@ -376,7 +342,7 @@ func (a *awsInput) nodeSet() *nodeSet {
 		return ns
 	}
 	ns := &nodeSet{env: a.env, inv: a.inv}
-	ns.declared, _ = distinct(a.env.InstanceIDs)
+	ns.declared = sortedIDs(a.env.InstanceIDs)
 	ns.live = make([]inventory.Instance, 0, len(ns.declared))
 	ns.liveIdx = make([]int, len(ns.declared))
 	for k, id := range ns.declared {
@@ -442,8 +408,8 @@ func gone(state string) bool {
 	return false
 }
 
-// nodes returns the declared instances that exist, in declaration order
-// (a shared slice: callers must not change it), and a skip check for each
+// nodes returns the declared instances that exist, in the order of their
+// ids (a shared slice: callers must not change it), and a skip check for each
 // that does not (VM-EXISTS reports those), in a new slice.
 func (a *awsInput) nodes() ([]inventory.Instance, []Check) {
 	ns := a.nodeSet()
@@ -456,28 +422,11 @@ func (a *awsInput) nodes() ([]inventory.Instance, []Check) {
 	return ns.live, checks
 }
 
-// nodeSlots is the room for one check per node of a rule: at(i) is node
-// i's. The slots are in the order of the nodes' ids (rank[i] is node i's),
-// not the order the rule goes through the nodes in, which is the
-// checklist's: so the report's sort by resources finds them in order
-// (see orderRoom).
-type nodeSlots struct {
-	slots []Check
-	rank  []int32 // nil: the nodes are in id order already
-}
-
-func (r nodeSlots) at(i int) *Check {
-	if r.rank != nil {
-		return &r.slots[r.rank[i]]
-	}
-	return &r.slots[i]
-}
-
 // nodeRoom lays out the checks of a rule that reports on every declared
 // node: head checks of the rule's own (for the rule to
 // set), a skip for each declared node that does not exist, one check per
 // live node, and room for one more appended. It returns them, and the live
-// nodes' part, zeroed (reserve hands out zeroed room): room.at(i) is the
+// nodes' part, zeroed (reserve hands out zeroed room): room[i] is the
 // check of the node set's live[i].
 //
 // The rule fills room in place, field by field, rather than returning each
@@ -485,7 +434,7 @@ func (r nodeSlots) at(i int) *Check {
 // fields) copied whole costs a bulk write barrier while the collector
 // marks, where a passing node's Status, Message and Resources cost three
 // pointer stores.
-func (a *awsInput) nodeRoom(head int) (checks []Check, room nodeSlots) {
+func (a *awsInput) nodeRoom(head int) (checks, room []Check) {
 	ns := a.nodeSet()
 	checks = a.Input.reserve(head + len(ns.skips) + len(ns.live) + 1)[:head]
 	for _, c := range ns.skips {
@@ -494,21 +443,18 @@ func (a *awsInput) nodeRoom(head int) (checks []Check, room nodeSlots) {
 	}
 	n := len(checks)
 	checks = checks[:n+len(ns.live)]
-	_, rank := ns.order(false)
 	a.Input.room = roomMark{off: n, n: len(ns.live), set: true}
-	return checks, nodeSlots{slots: checks[n:], rank: rank}
+	return checks, checks[n:]
 }
 
 // declaredRoom returns zeroed room for one check per declared id, for a
 // rule that reports the instances that do not exist too (nodeRoom covers
-// the live ones only): room.at(k) is declared id k's.
-func (a *awsInput) declaredRoom() (checks []Check, room nodeSlots) {
-	ns := a.nodeSet()
-	n := len(ns.declared)
-	_, rank := ns.order(true)
+// the live ones only): room[k] is declared id k's.
+func (a *awsInput) declaredRoom() (checks, room []Check) {
+	n := len(a.nodeSet().declared)
 	a.Input.room = roomMark{off: 0, n: n, set: true, declared: true}
 	checks = a.Input.reserve(n)[:n]
-	return checks, nodeSlots{slots: checks, rank: rank}
+	return checks, checks
 }
 
 // passIn makes c, a zeroed check, a pass.

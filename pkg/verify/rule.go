@@ -66,7 +66,7 @@ type Input struct {
 
 // roomMark locates a rule's per-node checks: checks[off:off+n], one per
 // live node, or with declared set one per declared id, in the order of
-// their ids (see nodeSlots).
+// their ids (see nodeSet).
 type roomMark struct {
 	off, n   int
 	set      bool
@@ -243,28 +243,25 @@ func evaluate(in *Input, rules []Rule) []Check {
 }
 
 // orderRooms is off only in the test that compares the report with the
-// one the sort by resources alone gives: orderRoom then puts the checks
-// back in the order of the nodes and returns no run in order.
+// one the sort by resources alone gives: orderRoom then returns no run in
+// order.
 var orderRooms = true
 
-// orderRoom makes sure a rule's per-node checks (in.room) are in the order
-// of their nodes' ids, and says so. The rules go through the nodes in the
-// order the checklist declares them, which is a customer's order, not
-// sorted; had the checks stayed in that order, the report's sort by
-// resources would be a comparison sort of hundreds of large checks per
-// rule, twice all the rest of the rules' work at 300 instances. So
-// nodeRoom hands out each node's check at its id's rank (one sort of the
-// ids per verification), and the sort only has to check the rest.
+// orderRoom says whether a rule's per-node checks (in.room) are in the
+// order of their resources already. The node set goes through the nodes
+// in the order of their ids, so they are when each node's check begins
+// its resources with the node's id: then no two of them tie, and the
+// stable sort that follows (sortByResources) need not compare them with
+// each other, only the checks outside the room with them. Without that,
+// the sort is a comparison sort of hundreds of large checks per rule at
+// 300 instances, as much as all the rest of the rules' work.
 //
-// That holds only when each node's check begins its resources with the
-// node's id: then no two of them tie, and the stable sort that follows
-// (sortByResources) gives the same order it would have given to the
-// checks in the order of the nodes, checks outside the room included
-// (they stay before or after it). When one does not, orderRoom puts the
-// checks back in the order of the nodes, and returns no run in order.
+// When a check does not begin with its node's id, orderRoom returns no run
+// in order and the sort compares them all; the room is in the order of the
+// nodes' ids, the order the stable sort keeps among checks that tie.
 func (in *Input) orderRoom(checks []Check) roomMark {
 	m, ns := in.room, in.nodes
-	if !m.set || ns == nil {
+	if !m.set || ns == nil || !orderRooms {
 		return roomMark{}
 	}
 	keys := ns.liveIDs
@@ -274,44 +271,12 @@ func (in *Input) orderRoom(checks []Check) roomMark {
 	if m.n != len(keys) || m.off+m.n > len(checks) {
 		return roomMark{} // the rule did not return the room it was handed
 	}
-	byID, rank := ns.order(m.declared) // nil: the nodes are in id order
-	room := checks[m.off : m.off+m.n]
-	for k := range room {
-		key := k
-		if byID != nil {
-			key = int(byID[k])
-		}
-		if r := room[k].Resources; len(r) == 0 || r[0] != keys[key] || !orderRooms {
-			if rank != nil {
-				permute(room, rank)
-			}
+	for k, c := range checks[m.off : m.off+m.n] {
+		if len(c.Resources) == 0 || c.Resources[0] != keys[k] {
 			return roomMark{}
 		}
 	}
 	return m
-}
-
-// permute puts room[from[k]] at k for every k, cycle by cycle in place,
-// each check moved once.
-func permute(room []Check, from []int32) {
-	done := make([]bool, len(room))
-	for start := range room {
-		if done[start] || int(from[start]) == start {
-			continue
-		}
-		held := room[start]
-		k := start
-		for {
-			done[k] = true
-			src := int(from[k])
-			if src == start {
-				room[k] = held
-				break
-			}
-			room[k] = room[src]
-			k = src
-		}
-	}
 }
 
 // sortByResources sorts one rule's checks by resources, stably. They come

@@ -259,10 +259,10 @@ var lbTargetsRule = awsRule{
 			if r.fine(inst, f.ips) {
 				t.start()
 				t.s(inst.ID).s(registered)
-				passIn(room.at(i), t.end(), f.res)
+				passIn(&room[i], t.end(), f.res)
 				continue
 			}
-			*room.at(i) = r.check(inst, f.ips)
+			room[i] = r.check(inst, f.ips)
 		}
 		return checks
 	},
@@ -274,8 +274,9 @@ type registrations struct {
 	tgs   []inventory.TargetGroup
 	kinds []string // the groups' target types, lower case
 	// next is, per group, where the next node's registration is looked for
-	// first: a group usually lists the nodes in the order they are
-	// declared, so most nodes are found there without an index. It is -1
+	// first: a group often lists the nodes in the order of their ids, the
+	// order the rule goes through them in, and then most nodes are found
+	// there without an index. It is -1
 	// for a group with a target of bad health: there, which of a node's
 	// registrations comes first decides, so the index does.
 	next []int

@@ -37,7 +37,7 @@ var netEgressRule = awsRule{
 			inst, f := &ns.live[i], &ns.factsSlab[i]
 			var w *egressWay
 			if len(f.ips) == 0 {
-				*room.at(i) = a.egress(inst, f, -1, nil, &slab)
+				room[i] = a.egress(inst, f, -1, nil, &slab)
 				continue
 			}
 			rt := -1
@@ -69,11 +69,11 @@ var netEgressRule = awsRule{
 					} else {
 						t.s(") reaches the internet through its public IP ").s(pub).s(w.igw)
 					}
-					passIn(room.at(i), t.end(), slab.of(inst.ID, a.inv.RouteTables[rt].ID))
+					passIn(&room[i], t.end(), slab.of(inst.ID, a.inv.RouteTables[rt].ID))
 					continue
 				}
 			}
-			*room.at(i) = a.egress(inst, f, rt, w, &slab)
+			room[i] = a.egress(inst, f, rt, w, &slab)
 		}
 		return checks
 	},
@@ -423,10 +423,10 @@ var netIsolationRule = awsRule{
 			if got := f.vpc; got == vpc || strings.EqualFold(got, vpc) { // vpc is not empty
 				t.start()
 				t.s(f.res[0]).s(inVpc)
-				passIn(room.at(i), t.end(), f.res)
+				passIn(&room[i], t.end(), f.res)
 				continue
 			}
-			*room.at(i) = a.isolationFailure(f, vpc, otherVpc, otherName, &last)
+			room[i] = a.isolationFailure(f, vpc, otherVpc, otherName, &last)
 		}
 		return append(checks, peering)
 	},
@@ -848,7 +848,7 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 			}
 			cov = covs[k]
 		}
-		if !cov.allOK && a.clusterPortFailIn(room.at(i), i, peers, cov, ports, &slab) {
+		if !cov.allOK && a.clusterPortFailIn(&room[i], i, peers, cov, ports, &slab) {
 			continue
 		}
 		// A pass: the node accepts every port from every other node.
@@ -867,7 +867,7 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 			writeOthers(t, live, i)
 			t.s(".")
 		}
-		passIn(room.at(i), t.end(), slab.with(n.ID, cov.sgs))
+		passIn(&room[i], t.end(), slab.with(n.ID, cov.sgs))
 	}
 	return checks
 }
@@ -1190,12 +1190,12 @@ var netLBPortsRule = awsRule{
 				v = verdicts[k]
 			}
 			if v.status != StatusPass {
-				v.checkIn(room.at(i), t, node.ID, &slab)
+				v.checkIn(&room[i], t, node.ID, &slab)
 				continue
 			}
 			t.start()
 			t.s(node.ID).s(v.message)
-			passIn(room.at(i), t.end(), slab.with(node.ID, v.sgs))
+			passIn(&room[i], t.end(), slab.with(node.ID, v.sgs))
 		}
 		if a.Env == checklist.EnvDev {
 			for i := range checks {

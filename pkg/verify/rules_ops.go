@@ -38,10 +38,10 @@ var opsBackupRule = awsRule{
 				}
 				t.start()
 				t.s(inst.ID).s(covered)
-				passIn(room.at(i), t.end(), ns.factsSlab[i].res)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
-			*room.at(i) = a.backupCheck(inst)
+			room[i] = a.backupCheck(inst)
 		}
 		return checks
 	},
@@ -82,10 +82,10 @@ var opsAlarmRule = awsRule{
 				// One alarm, the common case.
 				t.start()
 				t.s(inst.ID).s(" has a status-check alarm with actions: ").s(alarms[k].Name).s(".")
-				passIn(room.at(i), t.end(), ns.factsSlab[i].res)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
-			*room.at(i) = alarmCheck(inst, alarms, head[i], next)
+			room[i] = alarmCheck(inst, alarms, head[i], next)
 		}
 		return checks
 	},

@@ -27,10 +27,10 @@ var vmExistsRule = awsRule{
 			return []Check{noNodes()}
 		}
 		ns := a.nodeSet()
-		checks, room := a.declaredRoom() // room.at(k): ids[k]'s, zeroed
+		checks, room := a.declaredRoom() // room[k]: ids[k]'s, zeroed
 		var running vmRunning
 		for k, id := range ids {
-			c := room.at(k)
+			c := &room[k]
 			if j := ns.liveIdx[k]; j >= 0 {
 				// A live node: the node set has looked it up already.
 				a.liveState(c, id, &ns.live[j], &ns.factsSlab[j], &running)
@@ -182,16 +182,16 @@ var vmAMIRule = awsRule{
 			if got == ami || strings.EqualFold(strings.TrimSpace(got), ami) {
 				t.start()
 				t.s(inst.ID).s(launched)
-				passIn(room.at(i), t.end(), ns.factsSlab[i].res)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
 			got = strings.TrimSpace(got)
 			if got == "" {
-				*room.at(i) = fail(fmt.Sprintf("EC2 reports no AMI for %s; it must be launched from %s.", inst.ID, ami),
+				room[i] = fail(fmt.Sprintf("EC2 reports no AMI for %s; it must be launched from %s.", inst.ID, ami),
 					fmt.Sprintf("Launch the node from the AMI Auth0 shared (%s).", ami), inst.ID)
 				continue
 			}
-			*room.at(i) = fail(fmt.Sprintf("%s was launched from %s, not from the declared AMI %s that Auth0 shared.", inst.ID, got, ami),
+			room[i] = fail(fmt.Sprintf("%s was launched from %s, not from the declared AMI %s that Auth0 shared.", inst.ID, got, ami),
 				fmt.Sprintf("Replace %s with an instance launched from %s, or correct amiId in the checklist if %s is the AMI Auth0 shared.", inst.ID, ami, got),
 				inst.ID)
 		}
@@ -244,10 +244,10 @@ var vmSizeRule = awsRule{
 			if sh.pass {
 				t.start()
 				t.s(inst.ID).s(sh.sizeDot)
-				passIn(room.at(i), t.end(), ns.factsSlab[i].res)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
-			*room.at(i) = a.sizeCheck(inst, sh)
+			room[i] = a.sizeCheck(inst, sh)
 		}
 		return checks
 	},
@@ -349,7 +349,7 @@ var vmStorageRule = awsRule{
 			// volumes that are): only then index the volumes by node.
 			if s.extra = a.attachedExtra(); len(s.extra) > 0 {
 				s.backupNodes = nil
-				clear(room.slots) // judge fills zeroed checks
+				clear(room) // judge fills zeroed checks
 				s.judge(room)
 			}
 		}
@@ -481,7 +481,7 @@ func vmInts[T int | int32](t *textArena, v []T) *textArena {
 }
 
 // judge fills room with the live nodes' checks.
-func (s *vmStorage) judge(room nodeSlots) {
+func (s *vmStorage) judge(room []Check) {
 	ns := s.a.nodeSet()
 	t := &s.a.text
 	for i := range ns.live {
@@ -490,13 +490,13 @@ func (s *vmStorage) judge(room nodeSlots) {
 		if ok && d.fit {
 			t.start()
 			t.s(inst.ID).s(d.has)
-			passIn(room.at(i), t.end(), ns.factsSlab[i].res)
+			passIn(&room[i], t.end(), ns.factsSlab[i].res)
 			if !s.dev && d.n == len(s.withBackup) {
 				s.backupNodes = append(s.backupNodes, inst.ID)
 			}
 			continue
 		}
-		*room.at(i) = s.check(inst)
+		room[i] = s.check(inst)
 	}
 }
 
@@ -787,12 +787,12 @@ var vmNICRule = awsRule{
 				n = 1
 			}
 			if n != want {
-				*room.at(i) = nicCheck(inst, n, want)
+				room[i] = nicCheck(inst, n, want)
 				continue
 			}
 			t.start()
 			nicWords(t, inst, n)
-			passIn(room.at(i), t.end(), ns.factsSlab[i].res)
+			passIn(&room[i], t.end(), ns.factsSlab[i].res)
 		}
 		return checks
 	},
