@@ -275,11 +275,10 @@ type nodeSet struct {
 	live     []inventory.Instance
 	skips    []Check
 	// factsSlab holds the live nodes' addresses, subnets, VPC and zone,
-	// in live order, worked out once for every rule that reads them;
-	// facts indexes it by id (positions, not pointers: a map without
-	// pointers is not scanned by the collector).
-	facts     map[string]int32
+	// in live order, worked out once for every rule that reads them.
 	factsSlab []nodeFacts
+	// byID indexes liveIDs (and so live and factsSlab) by id.
+	byID positions
 	// liveIdx is, per declared id, its position in live, or -1.
 	liveIdx []int
 	// liveIDs are the live nodes' ids, in live order.
@@ -318,14 +317,10 @@ type nodeFacts struct {
 // is built on first use, once per verification for every rule that looks
 // nodes up by id (most go node by node, by position).
 func (ns *nodeSet) liveIndex(id string) (int, bool) {
-	if ns.facts == nil {
-		ns.facts = make(map[string]int32, len(ns.liveIDs))
-		for i, id := range ns.liveIDs {
-			ns.facts[id] = int32(i)
-		}
+	if ns.byID.slots == nil {
+		ns.byID = indexOf(ns.liveIDs)
 	}
-	i, ok := ns.facts[id]
-	return int(i), ok
+	return ns.byID.index(ns.liveIDs, id)
 }
 
 // factsOf returns the facts of the live node id, or nil; the index by id

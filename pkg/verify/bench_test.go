@@ -71,18 +71,24 @@ func BenchmarkRulesFunctionGC(b *testing.B) {
 }
 
 // BenchmarkRulesShuffled is BenchmarkRules at 300 instances with the
-// instance ids declared in a random order, as a customer lists them
-// (scaledProd declares them sorted).
+// instance ids declared in a random order, as a customer lists them, and
+// the load balancer's targets and the alarms listed in other random
+// orders, as AWS promises none (scaledProd lists them all in id order,
+// which the rules' shortcuts favour).
 func BenchmarkRulesShuffled(b *testing.B) {
 	b.Run("instances=300", func(b *testing.B) { benchRules(b, 300, rand.New(rand.NewPCG(1, 2))) })
 }
 
-// benchRules measures Verify over scaledProd(n), with the declared ids
-// shuffled by rnd unless it is nil.
+// benchRules measures Verify over scaledProd(n), with the declared ids,
+// the targets and the alarms shuffled by rnd unless it is nil.
 func benchRules(b *testing.B, n int, rnd *rand.Rand) {
 	doc, inv := scaledProd(b, n)
-	if ids := doc.Environments.Prod.InstanceIDs; rnd != nil {
-		rnd.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	if rnd != nil {
+		shuffleSlice(rnd, doc.Environments.Prod.InstanceIDs)
+		for _, tg := range inv.LoadBalancer.TargetGroups {
+			shuffleSlice(rnd, tg.Targets)
+		}
+		shuffleSlice(rnd, inv.Alarms)
 	}
 	cfg := DefaultConfig()
 	var r Report
@@ -100,4 +106,8 @@ func benchRules(b *testing.B, n int, rnd *rand.Rand) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/instance")
 	b.ReportMetric(float64(len(r.Checks)), "checks/op")
 	b.ReportMetric(float64(failed), "notpassed/op")
+}
+
+func shuffleSlice[T any](rnd *rand.Rand, s []T) {
+	rnd.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
 }

@@ -276,13 +276,15 @@ type registrations struct {
 	// next is, per group, where the next node's registration is looked for
 	// first: a group often lists the nodes in the order of their ids, the
 	// order the rule goes through them in, and then most nodes are found
-	// there without an index. It is -1
-	// for a group with a target of bad health: there, which of a node's
-	// registrations comes first decides, so the index does.
+	// there without an index. It is -1 for a group with a target of bad
+	// health: there, which of a node's registrations comes first decides,
+	// so the index does.
 	next []int
-	// idx maps, per group, every target id (an instance id or an address)
-	// to the position of its first registration; built on first need.
-	idx []map[string]int
+	// ids are, per group, its targets' ids (instance ids or addresses),
+	// and idx indexes them, so that a node's first registration is found
+	// without a scan; built on first need.
+	ids [][]string
+	idx []positions
 }
 
 func newRegistrations(tgs []inventory.TargetGroup) *registrations {
@@ -320,25 +322,24 @@ func (r *registrations) matches(g, i int, id string, ips []string) bool {
 // or -1.
 func (r *registrations) first(g int, id string, ips []string) int {
 	if r.idx == nil {
-		r.idx = make([]map[string]int, len(r.tgs))
-		for g, tg := range r.tgs {
-			r.idx[g] = make(map[string]int, len(tg.Targets))
-			for i, t := range tg.Targets {
-				if _, ok := r.idx[g][t.ID]; !ok {
-					r.idx[g][t.ID] = i
-				}
+		r.ids, r.idx = make([][]string, len(r.tgs)), make([]positions, len(r.tgs))
+		for g := range r.tgs {
+			ids := make([]string, len(r.tgs[g].Targets))
+			for i := range ids {
+				ids[i] = r.tgs[g].Targets[i].ID
 			}
+			r.ids[g], r.idx[g] = ids, indexOf(ids)
 		}
 	}
 	first := -1
 	if r.kinds[g] != "ip" {
-		if i, ok := r.idx[g][id]; ok {
+		if i, ok := r.idx[g].index(r.ids[g], id); ok {
 			first = i
 		}
 	}
 	if r.kinds[g] != "instance" {
 		for _, ip := range ips {
-			if i, ok := r.idx[g][ip]; ok && (first < 0 || i < first) {
+			if i, ok := r.idx[g].index(r.ids[g], ip); ok && (first < 0 || i < first) {
 				first = i
 			}
 		}

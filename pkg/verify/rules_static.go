@@ -402,6 +402,27 @@ func newPositions(n int) positions {
 	return positions{seed: maphash.MakeSeed(), slots: make([]int32, size)}
 }
 
+// indexOf returns the positions of strs, the first of each value kept.
+func indexOf(strs []string) positions {
+	p := newPositions(len(strs))
+	for i, v := range strs {
+		if slot, ok := p.find(strs, v); !ok {
+			p.slots[slot] = int32(i) + 1
+		}
+	}
+	return p
+}
+
+// index returns the position in strs (indexed by p) of v's first
+// occurrence.
+func (p *positions) index(strs []string, v string) (int, bool) {
+	slot, ok := p.find(strs, v)
+	if !ok {
+		return -1, false
+	}
+	return int(p.slots[slot]) - 1, true
+}
+
 func (p *positions) find(strs []string, v string) (slot int, found bool) {
 	mask := len(p.slots) - 1
 	for i := int(maphash.String(p.seed, v)) & mask; ; i = (i + 1) & mask {
