@@ -55,3 +55,22 @@ func TestDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexOf holds indexOf and index to slices.Index: the first
+// position of every value, repeats included, and none for values absent.
+func TestIndexOf(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 3, 9, 40, 300} {
+		strs := make([]string, n)
+		for i := range strs {
+			strs[i] = fmt.Sprintf("10.0.%d.%d", rnd.IntN(3), rnd.IntN(n+1))
+		}
+		p := indexOf(strs)
+		for _, v := range append(slices.Clone(strs), "10.0.9.9", "", "i-0") {
+			i, ok := p.index(strs, v)
+			if want := slices.Index(strs, v); i != want || ok != (want >= 0) {
+				t.Fatalf("n=%d: index(%q) = %d, %v; want %d", n, v, i, ok, want)
+			}
+		}
+	}
+}
