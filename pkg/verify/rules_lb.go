@@ -243,7 +243,7 @@ var lbTargetsRule = awsRule{
 		if len(a.declaredIDs()) == 0 {
 			return []Check{noNodes()}
 		}
-		r := newRegistrations(tgs)
+		r := newRegistrations(tgs, a.nodeSet())
 		// What follows the id in a passing node's message is the same for
 		// every node: written once.
 		names := make([]string, len(tgs))
@@ -255,14 +255,13 @@ var lbTargetsRule = awsRule{
 		checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
 		t := &a.text
 		for i := range ns.live {
-			inst, f := &ns.live[i], &ns.factsSlab[i]
-			if r.fine(inst, f.ips) {
+			if r.fine(i) {
 				t.start()
-				t.s(inst.ID).s(registered)
-				passIn(&room[i], t.end(), f.res)
+				t.s(ns.live[i].ID).s(registered)
+				passIn(&room[i], t.end(), ns.factsSlab[i].res)
 				continue
 			}
-			room[i] = r.check(inst, f.ips)
+			room[i] = r.check(i)
 		}
 		return checks
 	},
@@ -273,22 +272,23 @@ var lbTargetsRule = awsRule{
 type registrations struct {
 	tgs   []inventory.TargetGroup
 	kinds []string // the groups' target types, lower case
+	ns    *nodeSet
 	// next is, per group, where the next node's registration is looked for
 	// first: a group often lists the nodes in the order of their ids, the
 	// order the rule goes through them in, and then most nodes are found
 	// there without an index. It is -1 for a group with a target of bad
-	// health: there, which of a node's registrations comes first decides,
-	// so the index does.
+	// health: there, which of a node's registrations comes first decides.
 	next []int
-	// ids are, per group, its targets' ids (instance ids or addresses),
-	// and idx indexes them, so that a node's first registration is found
-	// without a scan; built on first need.
-	ids [][]string
-	idx []positions
+	// firsts is, per group, the position of each live node's first
+	// registration (-1: none), worked out on first need in one pass over
+	// the group's targets.
+	firsts [][]int32
+	addrs  *nodeAddrs // built for the first group that registers addresses
 }
 
-func newRegistrations(tgs []inventory.TargetGroup) *registrations {
-	r := &registrations{tgs: tgs, kinds: make([]string, len(tgs)), next: make([]int, len(tgs))}
+func newRegistrations(tgs []inventory.TargetGroup, ns *nodeSet) *registrations {
+	r := &registrations{tgs: tgs, ns: ns, kinds: make([]string, len(tgs)), next: make([]int, len(tgs)),
+		firsts: make([][]int32, len(tgs))}
 	for g := range tgs {
 		r.kinds[g] = strings.ToLower(tgs[g].TargetType)
 		for _, t := range tgs[g].Targets {
@@ -301,6 +301,40 @@ func newRegistrations(tgs []inventory.TargetGroup) *registrations {
 	return r
 }
 
+// nodeAddrs indexes the live nodes' private addresses: ips[k] is one of
+// node[k]'s, and same[k] the next entry of the same address (-1: none), for
+// the rare address two nodes share.
+type nodeAddrs struct {
+	ips        []string
+	node, same []int32
+	idx        positions // of ips, the first entry of each address
+}
+
+func newNodeAddrs(ns *nodeSet) *nodeAddrs {
+	n := 0
+	for i := range ns.factsSlab {
+		n += len(ns.factsSlab[i].ips)
+	}
+	a := &nodeAddrs{ips: make([]string, 0, n), node: make([]int32, 0, n), same: make([]int32, n), idx: newPositions(n)}
+	for i := range ns.factsSlab {
+		for _, ip := range ns.factsSlab[i].ips {
+			a.ips = append(a.ips, ip)
+			a.node = append(a.node, int32(i))
+		}
+	}
+	for k, ip := range a.ips {
+		a.same[k] = -1
+		slot, found := a.idx.find(a.ips, ip)
+		if !found {
+			a.idx.slots[slot] = int32(k) + 1
+			continue
+		}
+		head := a.idx.slots[slot] - 1
+		a.same[k], a.same[head] = a.same[head], int32(k)
+	}
+	return a
+}
+
 // healthyTarget reports whether a target's health passes a node: healthy,
 // or not reported.
 func healthyTarget(health string) bool {
@@ -311,54 +345,65 @@ func healthyTarget(health string) bool {
 	return h == "healthy" || h == "" || strings.EqualFold(h, "healthy")
 }
 
-// matches reports whether target i of group g is the node: by id, by
+// matches reports whether target i of group g is live node n: by id, by
 // address, or either, as the group's target type allows.
-func (r *registrations) matches(g, i int, id string, ips []string) bool {
+func (r *registrations) matches(g, i, n int) bool {
 	t := r.tgs[g].Targets[i].ID
-	return (r.kinds[g] != "ip" && t == id) || (r.kinds[g] != "instance" && slices.Contains(ips, t))
+	return (r.kinds[g] != "ip" && t == r.ns.live[n].ID) || (r.kinds[g] != "instance" && slices.Contains(r.ns.factsSlab[n].ips, t))
 }
 
-// first returns the position of the node's first registration in group g,
-// or -1.
-func (r *registrations) first(g int, id string, ips []string) int {
-	if r.idx == nil {
-		r.ids, r.idx = make([][]string, len(r.tgs)), make([]positions, len(r.tgs))
-		for g := range r.tgs {
-			ids := make([]string, len(r.tgs[g].Targets))
-			for i := range ids {
-				ids[i] = r.tgs[g].Targets[i].ID
+// first returns the position of live node n's first registration in group
+// g, or -1.
+func (r *registrations) first(g, n int) int {
+	if r.firsts[g] == nil {
+		r.firsts[g] = r.firstsIn(g)
+	}
+	return int(r.firsts[g][n])
+}
+
+// firstsIn works out, in one pass over group g's targets, the position of
+// each live node's first registration there: a target is a node by its
+// id, or by one of its addresses, as the group's target type allows.
+func (r *registrations) firstsIn(g int) []int32 {
+	first := make([]int32, len(r.ns.live))
+	for n := range first {
+		first[n] = -1
+	}
+	byID, byAddr := r.kinds[g] != "ip", r.kinds[g] != "instance"
+	if byAddr && r.addrs == nil {
+		r.addrs = newNodeAddrs(r.ns)
+	}
+	for i := range r.tgs[g].Targets {
+		id := r.tgs[g].Targets[i].ID
+		if byID {
+			if n, ok := r.ns.liveIndex(id); ok && first[n] < 0 {
+				first[n] = int32(i)
 			}
-			r.ids[g], r.idx[g] = ids, indexOf(ids)
 		}
-	}
-	first := -1
-	if r.kinds[g] != "ip" {
-		if i, ok := r.idx[g].index(r.ids[g], id); ok {
-			first = i
-		}
-	}
-	if r.kinds[g] != "instance" {
-		for _, ip := range ips {
-			if i, ok := r.idx[g].index(r.ids[g], ip); ok && (first < 0 || i < first) {
-				first = i
+		if byAddr {
+			k, ok := r.addrs.idx.index(r.addrs.ips, id)
+			for ; ok && k >= 0; k = int(r.addrs.same[k]) {
+				if n := r.addrs.node[k]; first[n] < 0 {
+					first[n] = int32(i)
+				}
 			}
 		}
 	}
 	return first
 }
 
-// fine reports whether check passes a running node without a note: it is
+// fine reports whether check passes live node n without a note: it is
 // registered in every group, healthy (or of unreported health) in each.
-func (r *registrations) fine(inst *inventory.Instance, ips []string) bool {
-	if st := inst.State; st != "running" && st != "" && !strings.EqualFold(st, "running") {
+func (r *registrations) fine(n int) bool {
+	if st := r.ns.live[n].State; st != "running" && st != "" && !strings.EqualFold(st, "running") {
 		return false
 	}
 	for g := range r.tgs {
 		// In a group whose targets are all healthy, any registration of
 		// the node judges it as its first would.
 		i := r.next[g]
-		if i < 0 || i >= len(r.tgs[g].Targets) || !r.matches(g, i, inst.ID, ips) {
-			if i = r.first(g, inst.ID, ips); i < 0 || !healthyTarget(r.tgs[g].Targets[i].Health) {
+		if i < 0 || i >= len(r.tgs[g].Targets) || !r.matches(g, i, n) {
+			if i = r.first(g, n); i < 0 || !healthyTarget(r.tgs[g].Targets[i].Health) {
 				return false
 			}
 		}
@@ -369,15 +414,16 @@ func (r *registrations) fine(inst *inventory.Instance, ips []string) bool {
 	return true
 }
 
-// check checks that the node is registered in every group, by id or (ip
-// targets) by private address (ips, as the node set's facts hold them), and healthy there.
-func (r *registrations) check(inst *inventory.Instance, ips []string) Check {
+// check checks that live node n is registered in every group, by id or
+// (ip targets) by private address, and healthy there.
+func (r *registrations) check(n int) Check {
+	inst, ips := &r.ns.live[n], r.ns.factsSlab[n].ips
 	running := strings.EqualFold(inst.State, "running") || inst.State == ""
 	var missing, missingArns, unhealthy, unhealthyArns []string
 	in := make([]string, 0, len(r.tgs))
 	for g := range r.tgs {
 		tg := &r.tgs[g]
-		first := r.first(g, inst.ID, ips)
+		first := r.first(g, n)
 		if first < 0 {
 			missing = append(missing, tgName(tg))
 			missingArns = append(missingArns, tg.Arn)
