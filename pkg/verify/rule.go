@@ -62,6 +62,9 @@ type Input struct {
 	// room is where the running rule's per-node checks lie in what it
 	// returns (set by nodeRoom).
 	room roomMark
+	// otherIDs says that a check of the rule that ran last reports under
+	// an id other than the rule's (set by run).
+	otherIDs bool
 }
 
 // roomMark locates a rule's per-node checks: checks[off:off+n], one per
@@ -203,10 +206,12 @@ func evaluate(in *Input, rules []Rule) []Check {
 	in.pool, in.top, in.dirty = make([]Check, 0, est), 0, 0
 	starts := make([]int, len(rules)) // rule i's checks: pool[starts[i]:starts[i]+n[i]]
 	inOrder := make([]roomMark, len(rules))
+	ownIDs := true // every check reports under its rule's id
 	for _, i := range order {
 		starts[i] = len(in.pool)
 		in.room = roomMark{}
 		checks := rules[i].run(in)
+		ownIDs = ownIDs && !in.otherIDs
 		inOrder[i] = in.orderRoom(checks)
 		in.place(checks)
 	}
@@ -222,17 +227,14 @@ func evaluate(in *Input, rules []Rule) []Check {
 		}
 		results[i] = checks[starts[i]:end:end]
 	}
+	if !ownIDs {
+		return sortedChecks(results)
+	}
 	prev := ""
 	for k, i := range order {
-		r := results[i]
-		id := r[0].ID
+		id := results[i][0].ID
 		if k > 0 && id <= prev {
 			return sortedChecks(results)
-		}
-		for j := 1; j < len(r); j++ {
-			if r[j].ID != id {
-				return sortedChecks(results)
-			}
 		}
 		prev = id
 	}
@@ -322,7 +324,11 @@ func (r Rule) run(in *Input) (checks []Check) {
 		if p := recover(); p != nil {
 			checks = []Check{internalError(fmt.Sprintf("the check stopped unexpectedly (%v)", p))}
 		}
-		checks = stamp(r.ID, r.Requirement, r.Severity, checks)
+		var own bool
+		checks, own = stamp(r.ID, r.Requirement, r.Severity, checks)
+		if in != nil {
+			in.otherIDs = !own
+		}
 	}()
 	checks = r.Eval(in)
 	if len(checks) == 0 {
@@ -340,14 +346,20 @@ func internalError(what string) Check {
 }
 
 // stamp fills in what a rule's checks left empty, and gives Resources a
-// non-nil value so that JSON shows [] rather than null.
-func stamp(id, requirement string, severity Severity, checks []Check) []Check {
+// non-nil value so that JSON shows [] rather than null. It reports whether
+// every check has the rule's id, which evaluate would otherwise read again
+// from each check once the pool has moved on.
+func stamp(id, requirement string, severity Severity, checks []Check) (_ []Check, own bool) {
+	own = true
 	for i := range checks {
 		c := &checks[i]
 		// Written only when empty: a pointer written while the collector
 		// marks costs a write barrier.
-		if c.ID == "" {
+		switch {
+		case c.ID == "":
 			c.ID = id
+		case c.ID != id:
+			own = false
 		}
 		if c.Requirement == "" {
 			c.Requirement = requirement
@@ -359,7 +371,7 @@ func stamp(id, requirement string, severity Severity, checks []Check) []Check {
 			c.Resources = []string{}
 		}
 	}
-	return checks
+	return checks, own
 }
 
 // sortedChecks concatenates the rules' checks sorted by ID, then resources,
