@@ -273,8 +273,9 @@ func (in *Input) orderRoom(checks []Check) roomMark {
 	if m.n != len(keys) || m.off+m.n > len(checks) {
 		return roomMark{} // the rule did not return the room it was handed
 	}
-	for k, c := range checks[m.off : m.off+m.n] {
-		if len(c.Resources) == 0 || c.Resources[0] != keys[k] {
+	room := checks[m.off : m.off+m.n]
+	for k := range room {
+		if r := room[k].Resources; len(r) == 0 || r[0] != keys[k] {
 			return roomMark{}
 		}
 	}
