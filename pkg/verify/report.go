@@ -56,8 +56,8 @@ type Summary struct {
 // Summarize counts the report's checks by status.
 func (r Report) Summarize() Summary {
 	var s Summary
-	for _, c := range r.Checks {
-		switch c.Status {
+	for i := range r.Checks {
+		switch r.Checks[i].Status {
 		case StatusPass:
 			s.Pass++
 		case StatusFail:
@@ -75,8 +75,8 @@ func (r Report) Summarize() Summary {
 
 // passed reports whether no required check failed or errored.
 func passed(checks []Check) bool {
-	for _, c := range checks {
-		if c.Severity == SeverityRequired && (c.Status == StatusFail || c.Status == StatusError) {
+	for i := range checks {
+		if c := &checks[i]; c.Severity == SeverityRequired && (c.Status == StatusFail || c.Status == StatusError) {
 			return false
 		}
 	}
