@@ -480,12 +480,23 @@ func (a *awsInput) where() string {
 func (a *awsInput) name() string { return strings.ToUpper(a.Env) }
 
 func (a *awsInput) computeVpc(inst *inventory.Instance, subnets []string) string {
-	if v := strings.TrimSpace(inst.VpcID); v != "" {
+	return a.ownOrSubnets(inst.VpcID, subnets, func(s *inventory.Subnet) string { return s.VpcID })
+}
+
+func (a *awsInput) computeAz(inst *inventory.Instance, subnets []string) string {
+	return a.ownOrSubnets(inst.AvailabilityZone, subnets, func(s *inventory.Subnet) string { return s.AvailabilityZone })
+}
+
+// ownOrSubnets returns an instance's own value of a field EC2 reports on
+// instances and subnets alike (its VPC, its zone), trimmed, or else the
+// first of its subnets' that is set.
+func (a *awsInput) ownOrSubnets(own string, subnets []string, field func(*inventory.Subnet) string) string {
+	if v := strings.TrimSpace(own); v != "" {
 		return v
 	}
 	for _, sn := range subnets {
-		if s, ok := a.inv.Subnets[sn]; ok && s.VpcID != "" {
-			return s.VpcID
+		if s, ok := a.inv.Subnets[sn]; ok && field(&s) != "" {
+			return field(&s)
 		}
 	}
 	return ""
@@ -512,18 +523,6 @@ func appendSubnets(dst []string, inst *inventory.Instance) []string {
 // node (the node set holds theirs), from the instance or else its subnet.
 func (a *awsInput) azOf(inst *inventory.Instance) string {
 	return a.computeAz(inst, a.computeSubnets(inst))
-}
-
-func (a *awsInput) computeAz(inst *inventory.Instance, subnets []string) string {
-	if az := strings.TrimSpace(inst.AvailabilityZone); az != "" {
-		return az
-	}
-	for _, sn := range subnets {
-		if s, ok := a.inv.Subnets[sn]; ok && s.AvailabilityZone != "" {
-			return s.AvailabilityZone
-		}
-	}
-	return ""
 }
 
 // appendPrivateIPs appends the instance's private addresses to dst, each
