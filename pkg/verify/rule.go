@@ -192,8 +192,10 @@ func evaluate(in *Input, rules []Rule) []Check {
 	// Rules run in the order of their ids, each placing its checks after
 	// the previous rule's in one pool; when every rule reports under its
 	// own id, the pool is the report in order (each rule's checks sorted
-	// by resources in place) and nothing is copied. Otherwise the checks
-	// are sorted as sortedChecks does.
+	// by resources in place as they are placed, while the cache holds
+	// them) and nothing is copied. Otherwise the checks are sorted as
+	// sortedChecks does (which the sort of each rule's checks by
+	// resources, a stable one, does not change).
 	order := make([]int, len(rules))
 	for i := range order {
 		order[i] = i
@@ -205,18 +207,20 @@ func evaluate(in *Input, rules []Rule) []Check {
 	}
 	in.pool, in.top, in.dirty = make([]Check, 0, est), 0, 0
 	starts := make([]int, len(rules)) // rule i's checks: pool[starts[i]:starts[i]+n[i]]
-	inOrder := make([]roomMark, len(rules))
-	ownIDs := true // every check reports under its rule's id
-	for _, i := range order {
+	inOrder := true                   // every check reports under its rule's id, each rule's its own
+	for k, i := range order {
 		starts[i] = len(in.pool)
 		in.room = roomMark{}
 		checks := rules[i].run(in)
-		ownIDs = ownIDs && !in.otherIDs
-		inOrder[i] = in.orderRoom(checks)
+		inOrder = inOrder && !in.otherIDs && (k == 0 || rules[i].ID != rules[order[k-1]].ID)
+		sortByResources(checks, in.orderRoom(checks))
 		in.place(checks)
 	}
 	checks := in.pool
 	in.pool, in.top, in.dirty = nil, 0, 0
+	if inOrder {
+		return checks
+	}
 	// The pool may have moved as it grew: cut the rules' checks from its
 	// final place.
 	results := make([][]Check, len(rules))
@@ -227,21 +231,7 @@ func evaluate(in *Input, rules []Rule) []Check {
 		}
 		results[i] = checks[starts[i]:end:end]
 	}
-	if !ownIDs {
-		return sortedChecks(results)
-	}
-	prev := ""
-	for k, i := range order {
-		id := results[i][0].ID
-		if k > 0 && id <= prev {
-			return sortedChecks(results)
-		}
-		prev = id
-	}
-	for _, i := range order {
-		sortByResources(results[i], inOrder[i])
-	}
-	return checks
+	return sortedChecks(results)
 }
 
 // orderRooms is off only in the test that compares the report with the
