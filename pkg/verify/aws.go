@@ -283,6 +283,35 @@ type nodeSet struct {
 	liveIdx []int
 	// liveIDs are the live nodes' ids, in live order.
 	liveIDs []string
+	// groupRes holds, per live node, its id and its security groups
+	// (see withGroups).
+	groupRes [][]string
+}
+
+// withGroups returns live node i's id followed by its security groups,
+// each once: the resources of the checks on its groups (NET-CLUSTER-PORTS,
+// NET-LB-PORTS), worked out once for every node on first use, in one
+// backing array. Checks share them, and none changes them.
+func (ns *nodeSet) withGroups(i int) []string {
+	if ns.groupRes == nil {
+		n := 0
+		for k := range ns.live {
+			n += 1 + len(ns.live[k].SecurityGroupIDs)
+		}
+		slab := make([]string, 0, n)
+		ns.groupRes = make([][]string, len(ns.live))
+		for k := range ns.live {
+			start := len(slab)
+			slab = append(slab, ns.live[k].ID)
+			for _, g := range ns.live[k].SecurityGroupIDs {
+				if g != "" && !slices.Contains(slab[start+1:], g) {
+					slab = append(slab, g)
+				}
+			}
+			ns.groupRes[k] = slab[start:len(slab):len(slab)]
+		}
+	}
+	return ns.groupRes[i]
 }
 
 // sortedIDs returns the ids, trimmed, without blanks, each once, in

@@ -135,13 +135,3 @@ func (r *resSlab) of(ids ...string) []string {
 	return (*r)[start:len(*r):len(*r)]
 }
 
-// with is of(append([]string{id}, rest...)...).
-func (r *resSlab) with(id string, rest []string) []string {
-	n := 1 + len(rest)
-	if len(*r)+n > cap(*r) {
-		*r = make([]string, 0, max(256, 2*n))
-	}
-	start := len(*r)
-	*r = append(append(*r, id), rest...)
-	return (*r)[start : start+n : start+n]
-}

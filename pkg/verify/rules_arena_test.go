@@ -34,7 +34,7 @@ func TestTextArenaAndResSlabKeepWhatTheyGave(t *testing.T) {
 			got = append(got, a.end())
 		}
 		want = append(want, strings.Join(parts, ""))
-		res = append(res, slab.with(fmt.Sprint(i), []string{"sg-1", "sg-2"}))
+		res = append(res, slab.of(fmt.Sprint(i), "sg-1", "sg-2"))
 	}
 	for i := range got {
 		if got[i] != want[i] {

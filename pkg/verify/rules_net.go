@@ -835,9 +835,6 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 	t := &a.text
 	var covs []*groupCoverage // one per distinct set of groups
 	var cov *groupCoverage    // the previous node's, usually this one's too
-	// Room for every node's resources, when they share the first one's
-	// groups.
-	slab := make(resSlab, 0, len(live)*(1+len(live[0].SecurityGroupIDs)))
 	for i := range live {
 		n := &live[i]
 		if cov == nil || !peers.sameGroups(i) {
@@ -848,7 +845,7 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 			}
 			cov = covs[k]
 		}
-		if !cov.allOK && a.clusterPortFailIn(&room[i], i, peers, cov, ports, &slab) {
+		if !cov.allOK && a.clusterPortFailIn(&room[i], i, peers, cov, ports) {
 			continue
 		}
 		// A pass: the node accepts every port from every other node.
@@ -867,7 +864,7 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 			writeOthers(t, live, i)
 			t.s(".")
 		}
-		passIn(&room[i], t.end(), slab.with(n.ID, cov.sgs))
+		passIn(&room[i], t.end(), ns.withGroups(i))
 	}
 	return checks
 }
@@ -1111,7 +1108,7 @@ func (cov *groupCoverage) namesLikeOthers(self int) bool {
 // Every node of a class past the first peers of its gaps (all but a few)
 // shares its message but for its id: the rest of it is worded once per
 // class, in the arena, rather than once per node.
-func (a *awsInput) clusterPortFailIn(c *Check, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange, slab *resSlab) bool {
+func (a *awsInput) clusterPortFailIn(c *Check, self int, peers *clusterPeers, cov *groupCoverage, ports []PortRange) bool {
 	t := &a.text
 	id := peers.live[self].ID
 	tail := ""
@@ -1139,7 +1136,7 @@ func (a *awsInput) clusterPortFailIn(c *Check, self int, peers *clusterPeers, co
 	c.Message = t.s(id).s(tail).end()
 	t.start()
 	c.Remediation = t.s("Allow these ports into ").s(id).s(" from the other nodes: an inbound rule per port whose source is the cluster's security group (a group attached to every node, referencing itself), or the nodes' subnets.").end()
-	c.Resources = slab.with(id, cov.sgs)
+	c.Resources = a.nodeSet().withGroups(self)
 	return true
 }
 
@@ -1172,12 +1169,6 @@ var netLBPortsRule = awsRule{
 		// share one, or a few).
 		var verdicts []*lbPortsVerdict
 		var v *lbPortsVerdict // the previous node's, usually this one's too
-		// Room for every node's resources, when they share the first
-		// one's groups.
-		var slab resSlab
-		if len(ns.live) > 0 {
-			slab = make(resSlab, 0, len(ns.live)*(1+len(ns.live[0].SecurityGroupIDs)))
-		}
 		t := &a.text
 		for i := range ns.live {
 			node := &ns.live[i]
@@ -1190,12 +1181,12 @@ var netLBPortsRule = awsRule{
 				v = verdicts[k]
 			}
 			if v.status != StatusPass {
-				v.checkIn(&room[i], t, node.ID, &slab)
+				v.checkIn(&room[i], t, node.ID, ns.withGroups(i))
 				continue
 			}
 			t.start()
 			t.s(node.ID).s(v.message)
-			passIn(&room[i], t.end(), slab.with(node.ID, v.sgs))
+			passIn(&room[i], t.end(), ns.withGroups(i))
 		}
 		if a.Env == checklist.EnvDev {
 			for i := range checks {
@@ -1215,15 +1206,16 @@ type lbPortsVerdict struct {
 	message, remedyPre, remedyPost string
 }
 
-// checkIn makes c, a zeroed check, the check of node id when the verdict
-// is not a pass (the words in the arena: a group's nodes all fail alike).
-func (v *lbPortsVerdict) checkIn(c *Check, t *textArena, id string, slab *resSlab) {
+// checkIn makes c, a zeroed check, the check of node id (resources res)
+// when the verdict is not a pass (the words in the arena: a group's nodes
+// all fail alike).
+func (v *lbPortsVerdict) checkIn(c *Check, t *textArena, id string, res []string) {
 	c.Status = v.status
 	t.start()
 	c.Message = t.s(id).s(v.message).end()
 	t.start()
 	c.Remediation = t.s(v.remedyPre).s(id).s(v.remedyPost).end()
-	c.Resources = slab.with(id, v.sgs)
+	c.Resources = res
 }
 
 // isSet reports whether a source is named (nonEmpty keeps such values).
