@@ -134,4 +134,3 @@ func (r *resSlab) of(ids ...string) []string {
 	*r = append(*r, ids...)
 	return (*r)[start:len(*r):len(*r)]
 }
-
