@@ -339,7 +339,6 @@ type nodeFacts struct {
 	// res is []string{id}, the resources of most of the node's checks,
 	// shared by them (no check changes its resources in place).
 	res []string
-	idx int // in nodeSet.live
 }
 
 // liveIndex returns the position in live of the node id. The index by id
@@ -350,15 +349,6 @@ func (ns *nodeSet) liveIndex(id string) (int, bool) {
 		ns.byID = indexOf(ns.liveIDs)
 	}
 	return ns.byID.index(ns.liveIDs, id)
-}
-
-// factsOf returns the facts of the live node id, or nil; the index by id
-// is built on first use (most rules go node by node, by position).
-func (ns *nodeSet) factsOf(id string) *nodeFacts {
-	if i, ok := ns.liveIndex(id); ok {
-		return &ns.factsSlab[i]
-	}
-	return nil
 }
 
 func (a *awsInput) nodeSet() *nodeSet {
@@ -398,7 +388,6 @@ func (a *awsInput) nodeSet() *nodeSet {
 	for i := range ns.live {
 		inst := &ns.live[i]
 		f := &facts[i]
-		f.idx = i
 		ids[i] = inst.ID
 		f.res = ids[i : i+1 : i+1]
 		start := len(rest)
@@ -432,18 +421,17 @@ func gone(state string) bool {
 	return false
 }
 
-// nodes returns the declared instances that exist, in the order of their
-// ids (a shared slice: callers must not change it), and a skip check for each
-// that does not (VM-EXISTS reports those), in a new slice.
-func (a *awsInput) nodes() ([]inventory.Instance, []Check) {
+// skipChecks returns head zeroed checks for the rule to set, then a skip
+// for each declared node that does not exist (VM-EXISTS reports those),
+// from reserve, with room for more checks after them.
+func (a *awsInput) skipChecks(head, more int) []Check {
 	ns := a.nodeSet()
-	// One spare: several rules append a check of their own.
-	checks := a.Input.reserve(len(ns.skips) + len(ns.live) + 1)
+	checks := a.Input.reserve(head + len(ns.skips) + more)[:head]
 	for _, c := range ns.skips {
 		c.Resources = slices.Clone(c.Resources)
 		checks = append(checks, c)
 	}
-	return ns.live, checks
+	return checks
 }
 
 // nodeRoom lays out the checks of a rule that reports on every declared
@@ -460,11 +448,7 @@ func (a *awsInput) nodes() ([]inventory.Instance, []Check) {
 // pointer stores.
 func (a *awsInput) nodeRoom(head int) (checks, room []Check) {
 	ns := a.nodeSet()
-	checks = a.Input.reserve(head + len(ns.skips) + len(ns.live) + 1)[:head]
-	for _, c := range ns.skips {
-		c.Resources = slices.Clone(c.Resources)
-		checks = append(checks, c)
-	}
+	checks = a.skipChecks(head, len(ns.live)+1)
 	n := len(checks)
 	checks = checks[:n+len(ns.live)]
 	a.Input.room = roomMark{off: n, n: len(ns.live), set: true}

@@ -306,12 +306,10 @@ var netNodesRule = awsRule{
 
 // spread judges the spread of the PROD nodes over availability zones.
 func (a *awsInput) spread(ns *nodeSet) Check {
-	live, facts := ns.live, ns.factsSlab
-	all := make([]string, len(live))
+	live, facts, all := ns.live, ns.factsSlab, ns.liveIDs
 	var names []string // the zones, each once
 	unknown := 0
 	for i := range live {
-		all[i] = live[i].ID
 		switch az := facts[i].az; {
 		case az == "":
 			unknown++
@@ -695,8 +693,7 @@ var netClusterPortsRule = awsRule{
 			return []Check{noNodes()}
 		}
 		if live := a.nodeSet().live; len(live) < 2 {
-			_, checks := a.nodes()
-			return append(checks, skip(fmt.Sprintf("Not checked: %s of the PROD nodes exist (see VM-EXISTS).", plural(len(live), "instance"))))
+			return append(a.skipChecks(0, 1), skip(fmt.Sprintf("Not checked: %s of the PROD nodes exist (see VM-EXISTS).", plural(len(live), "instance"))))
 		}
 		ports := make([]PortRange, 0, len(a.Config.ClusterPorts))
 		for _, p := range a.Config.ClusterPorts {

@@ -361,11 +361,7 @@ var vmStorageRule = awsRule{
 		}
 		base, withBackup, backupNodes := s.base, s.withBackup, s.backupNodes
 		ns := a.nodeSet()
-		live, missing := ns.live, ns.skips
-		ids := make([]string, len(live))
-		for i := range live { // by index: an Instance is large to copy
-			ids[i] = live[i].ID
-		}
+		ids, missing := ns.liveIDs, ns.skips // ids shared: no check changes its resources
 		switch {
 		case len(backupNodes) == 1:
 			checks = append(checks, pass(fmt.Sprintf("Exactly one PROD node, %s, carries the %d GB backup drive.", backupNodes[0], cfg.ProdBackupDriveGB), ids...))
@@ -619,8 +615,8 @@ func (a *awsInput) attachedExtra() map[string][]string {
 	ns := a.nodeSet()
 	var out map[string][]string
 	for id, v := range a.inv.Volumes {
-		f := ns.factsOf(v.InstanceID)
-		if f == nil || (id != "" && slices.Contains(ns.live[f.idx].VolumeIDs, id)) {
+		i, live := ns.liveIndex(v.InstanceID)
+		if !live || (id != "" && slices.Contains(ns.live[i].VolumeIDs, id)) {
 			continue
 		}
 		if out == nil {
