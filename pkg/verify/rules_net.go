@@ -721,7 +721,7 @@ type clusterPeers struct {
 	addrs []netip.Addr
 	at    []int
 	// same[i] is whether peer i has the groups of peer i-1, worked out on
-	// first need for the rule's loop and every coverage to share.
+	// first need for every coverage to share.
 	same []bool
 }
 
@@ -794,7 +794,6 @@ type portCoverage struct {
 type groupCoverage struct {
 	unknown []string
 	ports   []portCoverage
-	sgIDs   []string // the groups, as a node of the set gives them
 	sgs     []string // the groups, each once
 	groups  string   // "sg-1, sg-2", or "no security group"
 	labels  string   // "27017, 7777, …"
@@ -816,6 +815,28 @@ type groupCoverage struct {
 	failTails []string
 }
 
+// perGroups holds what a rule works out once per distinct set of security
+// groups, as the nodes give them (a cluster's nodes share one set, or a
+// few): of returns the set's, worked out by work on its first node.
+type perGroups[T any] struct {
+	sets [][]string
+	vals []T
+	last int // the set of the node before, usually this node's too
+}
+
+func (p *perGroups[T]) of(sgIDs []string, work func([]string) T) T {
+	if p.last < len(p.sets) && slices.Equal(p.sets[p.last], sgIDs) {
+		return p.vals[p.last]
+	}
+	k := slices.IndexFunc(p.sets, func(s []string) bool { return slices.Equal(s, sgIDs) })
+	if k < 0 {
+		k = len(p.sets)
+		p.sets, p.vals = append(p.sets, sgIDs), append(p.vals, work(sgIDs))
+	}
+	p.last = k
+	return p.vals[k]
+}
+
 // clusterPortChecks returns its verdicts that every node accepts every
 // port from every other node: by a rule whose source is a group attached
 // to the peer, or a CIDR holding the peer's private address.
@@ -830,18 +851,11 @@ func (a *awsInput) clusterPortChecks(ports []PortRange) []Check {
 	checks, room := a.nodeRoom(0) // room[i]: live[i]'s check, filled in place
 	peers := &clusterPeers{live: live, facts: ns.factsSlab}
 	t := &a.text
-	var covs []*groupCoverage // one per distinct set of groups
-	var cov *groupCoverage    // the previous node's, usually this one's too
+	var covs perGroups[*groupCoverage]
+	cover := func(sgIDs []string) *groupCoverage { return a.coverage(sgIDs, peers, ports) }
 	for i := range live {
 		n := &live[i]
-		if cov == nil || !peers.sameGroups(i) {
-			k := slices.IndexFunc(covs, func(c *groupCoverage) bool { return slices.Equal(c.sgIDs, n.SecurityGroupIDs) })
-			if k < 0 {
-				k = len(covs)
-				covs = append(covs, a.coverage(n.SecurityGroupIDs, peers, ports))
-			}
-			cov = covs[k]
-		}
+		cov := covs.of(n.SecurityGroupIDs, cover)
 		if !cov.allOK && a.clusterPortFailIn(&room[i], i, peers, cov, ports) {
 			continue
 		}
@@ -906,7 +920,7 @@ func (r *openRule) admits(peers *clusterPeers, i int) bool {
 // are worked out once per class and port.
 func (a *awsInput) coverage(sgIDs []string, peers *clusterPeers, ports []PortRange) *groupCoverage {
 	rules, unknown := a.ingress(sgIDs)
-	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgIDs: sgIDs, sgs: nonEmpty(sgIDs...), allOK: true}
+	cov := &groupCoverage{unknown: unknown, ports: make([]portCoverage, len(ports)), sgs: nonEmpty(sgIDs...), allOK: true}
 	cov.groups = cmpOrDefault(strings.Join(cov.sgs, ", "), "no security group")
 	labels := make([]string, len(ports))
 	for i, p := range ports {
@@ -1164,19 +1178,11 @@ var netLBPortsRule = awsRule{
 		// The verdict depends on the node's security groups only: it is
 		// worked out once per distinct set of groups (a cluster's nodes
 		// share one, or a few).
-		var verdicts []*lbPortsVerdict
-		var v *lbPortsVerdict // the previous node's, usually this one's too
+		var verdicts perGroups[*lbPortsVerdict]
 		t := &a.text
 		for i := range ns.live {
 			node := &ns.live[i]
-			if v == nil || !slices.Equal(v.sgIDs, node.SecurityGroupIDs) {
-				k := slices.IndexFunc(verdicts, func(v *lbPortsVerdict) bool { return slices.Equal(v.sgIDs, node.SecurityGroupIDs) })
-				if k < 0 {
-					k = len(verdicts)
-					verdicts = append(verdicts, a.lbPortsVerdict(node.SecurityGroupIDs))
-				}
-				v = verdicts[k]
-			}
+			v := verdicts.of(node.SecurityGroupIDs, a.lbPortsVerdict)
 			if v.status != StatusPass {
 				v.checkIn(&room[i], t, node.ID, ns.withGroups(i))
 				continue
@@ -1198,7 +1204,6 @@ var netLBPortsRule = awsRule{
 // groups, in the words around the node's id.
 type lbPortsVerdict struct {
 	status                         Status
-	sgIDs                          []string // the node's, as given
 	sgs                            []string // each once
 	message, remedyPre, remedyPost string
 }
@@ -1245,7 +1250,7 @@ func (a *awsInput) lbPortsVerdict(sgIDs []string) *lbPortsVerdict {
 			closedOpt = append(closedOpt, label)
 		}
 	}
-	v := &lbPortsVerdict{sgIDs: sgIDs, sgs: nonEmpty(sgIDs...)}
+	v := &lbPortsVerdict{sgs: nonEmpty(sgIDs...)}
 	groups := cmpOrDefault(strings.Join(v.sgs, ", "), "no security group")
 	from, who := "the load balancer cannot reach the appliance on it", "from the clients' addresses (a Network Load Balancer preserves them; 0.0.0.0/0 for a public appliance) or from the load balancer's security group"
 	if a.Env == checklist.EnvDev {
