@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"reflect"
@@ -30,12 +31,8 @@ func TestRoomOrderGivesTheSameReport(t *testing.T) {
 		want := Verify(doc, env, inv, testNow, cfg)
 		orderRooms = true
 		if !reflect.DeepEqual(got, want) {
-			for i := range min(len(got.Checks), len(want.Checks)) {
-				if !reflect.DeepEqual(got.Checks[i], want.Checks[i]) {
-					t.Fatalf("seed %d (%s): check %d is %+v, want %+v", seed, name, i, got.Checks[i], want.Checks[i])
-				}
-			}
-			t.Fatalf("seed %d (%s): %d checks, want %d", seed, name, len(got.Checks), len(want.Checks))
+			expectSameChecks(t, fmt.Sprintf("seed %d (%s)", seed, name), got.Checks, want.Checks)
+			t.Fatalf("seed %d (%s): the reports differ outside their checks", seed, name)
 		}
 	}
 	// The test means something only if the ids were out of order often.
@@ -76,17 +73,24 @@ func TestReportIgnoresDeclarationOrder(t *testing.T) {
 		if len(got) == 0 {
 			t.Fatalf("seed %d (%s): no AWS rule's check to compare", seed, name)
 		}
-		for i := range min(len(got), len(want)) {
-			if !reflect.DeepEqual(got[i], want[i]) {
-				t.Fatalf("seed %d (%s): with the ids shuffled, check %d is %+v; declared in order, %+v", seed, name, i, got[i], want[i])
-			}
-		}
-		if len(got) != len(want) {
-			t.Fatalf("seed %d (%s): %d checks shuffled, %d in order", seed, name, len(got), len(want))
-		}
+		expectSameChecks(t, fmt.Sprintf("seed %d (%s), ids shuffled against declared in order", seed, name), got, want)
 	}
 	if reordered < seeds/2 {
 		t.Fatalf("only %d of %d scenarios had their ids out of order", reordered, seeds)
+	}
+}
+
+// expectSameChecks fails the test at the first check where got and want
+// differ, or on their counts.
+func expectSameChecks(t *testing.T, what string, got, want []Check) {
+	t.Helper()
+	for i := range min(len(got), len(want)) {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("%s: check %d is %+v, want %+v", what, i, got[i], want[i])
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d checks, want %d", what, len(got), len(want))
 	}
 }
 
